@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SHA-256 digests: the "sha256:<64 hex>" strings of OCI, and streaming hashing through OpenSSL EVP
+ * (which uses the CPU's SHA extensions). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DIGEST_SIZE 32
+#define DIGEST_HEX_LEN (DIGEST_SIZE * 2)
+/* "sha256:" + 64 hex + NUL */
+#define DIGEST_STRING_MAX (7 + DIGEST_HEX_LEN + 1)
+
+struct digest {
+	uint8_t bytes[DIGEST_SIZE];
+};
+
+struct sha256 {
+	void *ctx; /* EVP_MD_CTX */
+};
+
+/* Parse "sha256:<64 lowercase hex>". Returns -EINVAL if malformed, -EOPNOTSUPP for another
+ * algorithm. */
+int digest_parse(const char *s, struct digest *ret);
+/* Parse 64 lowercase hex characters (no algorithm prefix). */
+int digest_parse_hex(const char *hex, struct digest *ret);
+/* Format as "sha256:<hex>" into buf (DIGEST_STRING_MAX bytes); returns buf. */
+char *digest_format(const struct digest *d, char buf[static DIGEST_STRING_MAX]);
+/* Format as 64 hex characters (buf of DIGEST_HEX_LEN + 1); returns buf. */
+char *digest_format_hex(const struct digest *d, char buf[static DIGEST_HEX_LEN + 1]);
+bool digest_equal(const struct digest *a, const struct digest *b);
+
+int sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t len);
+/* Finish into ret and reset the context so it can hash again. */
+void sha256_final(struct sha256 *s, struct digest *ret);
+void sha256_release(struct sha256 *s);
+/* One-shot hash of a buffer. */
+int sha256_buffer(const void *data, size_t len, struct digest *ret);
+
+/* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
+void hex_encode(const uint8_t *in, size_t len, char *out);
+/* Decode an even-length lowercase or uppercase hex string; ret_len gets the byte count. */
+int hex_decode(const char *in, uint8_t **ret, size_t *ret_len);

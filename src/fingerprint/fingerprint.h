@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The content fingerprint of an image: the root filesystem table after applying every layer,
+ * its root digest, and per-layer tables and digests (docs/formats.md). */
+#pragma once
+
+#include <stdbool.h>
+
+#include "basic/digest.h"
+#include "basic/error.h"
+#include "basic/macro.h"
+#include "image/image.h"
+#include "table.h"
+
+#define FINGERPRINT_API_VERSION "imprint.dev/v1alpha1"
+#define FINGERPRINT_KIND "ImageFingerprint"
+
+struct fingerprint_layer {
+	bool has_digest, has_diff_id;
+	struct digest digest, diff_id;
+	struct digest table_digest;
+	size_t n_entries;
+	struct table table; /* empty unless kept */
+};
+
+struct fingerprint {
+	bool has_manifest, has_config;
+	struct digest manifest_digest, config_digest;
+	char **excludes;
+	size_t n_excludes;
+	struct fingerprint_layer *layers;
+	size_t n_layers;
+	bool has_layer_tables;
+	struct table root;
+	struct digest root_digest;
+};
+
+struct fingerprint_options {
+	char *const *excludes;
+	size_t n_excludes;
+	bool keep_layer_tables;
+	unsigned threads; /* 0: number of CPUs */
+};
+
+/* The paths excluded by default (docs/formats.md), NULL-terminated. */
+extern const char *const fingerprint_default_excludes[];
+
+int fingerprint_image(struct image *img, const struct fingerprint_options *opts,
+		      struct fingerprint **ret, struct error *err);
+struct fingerprint *fingerprint_free(struct fingerprint *fp);
+DEFINE_FREEP(struct fingerprint, fingerprint_free)
+
+/* The file format (fpfile.c). Reading verifies the root digest and every layer table digest. */
+int fingerprint_write(const struct fingerprint *fp, FILE *f);
+int fingerprint_read(const char *path, struct fingerprint **ret, struct error *err);
+int fingerprint_parse(const char *buf, size_t len, struct fingerprint **ret, struct error *err);
