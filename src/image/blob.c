@@ -61,31 +61,38 @@ struct blob *blob_free(struct blob *b)
 	return NULL;
 }
 
-int blob_open_file(int dirfd, const char *path, const struct digest *expect, int64_t expect_size,
-		   const char *what, struct blob **ret, struct error *err)
+int blob_open_fd(int fd, const struct digest *expect, int64_t expect_size, const char *what,
+		 struct blob **ret, struct error *err)
 {
 	struct blob *b;
 	struct stat st;
 	int r;
 
 	r = blob_new(expect, expect_size, what, &b);
-	if (r < 0)
+	if (r < 0) {
+		close(fd);
 		return error_set(err, r, "%s: out of memory", what);
-	b->fd = openat_beneath(dirfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	if (b->fd < 0) {
-		r = b->fd;
-		blob_free(b);
-		if (r == -ENOENT)
-			return error_set(err, r, "%s: missing (%s)", what, path);
-		return error_set(err, r, "%s: cannot open %s: %s", what, path, strerror(-r));
 	}
+	b->fd = fd;
 	if (fstat(b->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		blob_free(b);
-		return error_set(err, -EBADF, "%s: %s is not a regular file", what, path);
+		return error_set(err, -EBADF, "%s: not a regular file", what);
 	}
 	posix_fadvise(b->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	*ret = b;
 	return 0;
+}
+
+int blob_open_file(int dirfd, const char *path, const struct digest *expect, int64_t expect_size,
+		   const char *what, struct blob **ret, struct error *err)
+{
+	int fd = openat_beneath(dirfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+
+	if (fd == -ENOENT)
+		return error_set(err, fd, "%s: missing (%s)", what, path);
+	if (fd < 0)
+		return error_set(err, fd, "%s: cannot open %s: %s", what, path, strerror(-fd));
+	return blob_open_fd(fd, expect, expect_size, what, ret, err);
 }
 
 static int member_matches(const char *name, const char *member)

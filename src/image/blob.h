@@ -21,6 +21,10 @@ struct blob;
 int blob_open_file(int dirfd, const char *path, const struct digest *expect, int64_t expect_size,
 		   const char *what, struct blob **ret, struct error *err);
 
+/* Wrap an open regular-file fd (taken, closed by blob_free even on failure). */
+int blob_open_fd(int fd, const struct digest *expect, int64_t expect_size, const char *what,
+		 struct blob **ret, struct error *err);
+
 /* Open member (a path inside the archive, "./" prefixes ignored) of the tar archive file. */
 int blob_open_member(const char *archive, const char *member, const struct digest *expect,
 		     int64_t expect_size, const char *what, struct blob **ret, struct error *err);
