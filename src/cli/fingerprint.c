@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* imprint fingerprint: the content fingerprint of an image (docs/formats.md). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "basic/fs.h"
 #include "cli.h"
@@ -17,36 +22,72 @@ static void help(void)
 	       "gives the same root digest through every source (tarballs streamed, stored layer\n"
 	       "directories, or an unpacked rootfs).\n\n"
 	       "Options:\n"
-	       "  -o, --output FILE    write the fingerprint file to FILE and print a summary\n"
-	       "                       (default: the file goes to stdout)\n"
+	       "  -o, --output FILE    write the fingerprint file to FILE (replaced atomically)\n"
+	       "                       and print a summary; '-' or no -o: the file to stdout\n"
 	       "  --with-layers        also record each layer's own table\n"
 	       "  --json               print the summary as JSON (with -o)\n" SOURCE_OPTIONS_HELP
 	       "  -h, --help           this help\n\n"
 	       "Exit codes: 0 success, 2 error.\n");
 }
 
+/* Open where the fingerprint goes: stdout for "-", the target itself when it exists and is
+ * not a regular file (/dev/null, a pipe), otherwise a temporary file in the same directory that
+ * replaces the target once complete. */
+static FILE *open_output(const char *output, char **ret_tmp)
+{
+	struct stat st;
+	int fd;
+
+	*ret_tmp = NULL;
+	if (strcmp(output, "-") == 0)
+		return stdout;
+	if (stat(output, &st) == 0 && !S_ISREG(st.st_mode))
+		return fopen(output, "we");
+	*ret_tmp = strdup_printf("%s.tmpXXXXXX", output);
+	if (!*ret_tmp)
+		return NULL;
+	fd = mkostemp(*ret_tmp, O_CLOEXEC);
+	if (fd < 0) {
+		free(TAKE_PTR(*ret_tmp));
+		return NULL;
+	}
+	fchmod(fd, 0644);
+	return fdopen(fd, "w");
+}
+
+static int close_output(FILE *f, const char *output, char *tmp, int r)
+{
+	if (f == stdout)
+		return fflush(f) != 0 ? -EIO : r;
+	if (fflush(f) != 0 && r >= 0)
+		r = -EIO;
+	if (r >= 0 && tmp && fsync(fileno(f)) < 0)
+		r = -errno;
+	if (fclose(f) != 0 && r >= 0)
+		r = -EIO;
+	if (tmp && r >= 0 && rename(tmp, output) < 0)
+		r = -errno;
+	if (tmp && r < 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
 static int write_output(const struct cli *c, const struct fingerprint *fp, const char *output)
 {
-	char *buf = NULL, ds[DIGEST_STRING_MAX];
-	size_t len = 0;
+	char ds[DIGEST_STRING_MAX], *tmp;
 	FILE *f;
 	int r;
 
-	if (!output)
-		return fingerprint_write(fp, stdout) < 0 || fflush(stdout) != 0
-			       ? cli_error(c, "cannot write to stdout")
-			       : EXIT_OK;
-	f = open_memstream(&buf, &len);
+	f = open_output(output ?: "-", &tmp);
 	if (!f)
-		return cli_error(c, "out of memory");
+		return cli_error(c, "cannot write %s: %m", output);
 	r = fingerprint_write(fp, f);
-	if (fclose(f) != 0 && r >= 0)
-		r = -ENOMEM;
-	if (r >= 0)
-		r = write_file_atomic(output, buf, len, 0644);
-	free(buf);
+	r = close_output(f, output ?: "-", tmp, r);
 	if (r < 0)
-		return cli_error(c, "cannot write %s: %s", output, strerror(-r));
+		return cli_error(c, "cannot write %s: %s", output ?: "stdout", strerror(-r));
+	if (!output || strcmp(output, "-") == 0)
+		return EXIT_OK;
 	digest_format(&fp->root_digest, ds);
 	if (c->json) {
 		json_t *o = json_pack("{s:s,s:I,s:I,s:s}", "rootDigest", ds, "entries",

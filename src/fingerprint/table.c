@@ -349,6 +349,26 @@ int table_apply_layer(struct table *root, struct table *layer, struct error *err
 			return r;
 	}
 
+	/* On an empty root (the first layer, a directory) the layer becomes the root in place. */
+	if (root->n == 0) {
+		for (size_t k = 0; k < layer->n; k++) {
+			struct entry *e = &layer->entries[k];
+
+			if (e->type == ENTRY_WHITEOUT) {
+				entry_release(e);
+				continue;
+			}
+			e->opaque = e->implied = false;
+			e->seq = (uint32_t)j;
+			layer->entries[j++] = *e;
+		}
+		layer->n = j;
+		table_release(root);
+		*root = *layer;
+		*layer = (struct table){ 0 };
+		return 0;
+	}
+
 	/* Hide what the layer deletes or replaces (freed by the merge below). */
 	for (size_t k = 0; k < layer->n; k++) {
 		const struct entry *e = &layer->entries[k];
@@ -430,13 +450,24 @@ void table_exclude(struct table *t, char *const *paths, size_t n_paths)
 	t->n = out;
 }
 
+static bool needs_escape(unsigned char c)
+{
+	return c < 0x21 || c > 0x7e || c == '%';
+}
+
+/* Write runs of plain bytes at once; escape the rest as %XX. */
 static void write_escaped(const char *s, FILE *f)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x21 || *p > 0x7e || *p == '%')
-			fprintf(f, "%%%02X", *p);
-		else
-			fputc(*p, f);
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		const unsigned char *run = p;
+
+		while (*p && !needs_escape(*p))
+			p++;
+		fwrite(run, 1, (size_t)(p - run), f);
+		if (*p)
+			fprintf(f, "%%%02X", *p++);
 	}
 }
 
