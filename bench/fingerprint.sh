@@ -58,9 +58,20 @@ NCORES=$(nproc)
 
 # --- running and timing one command ---------------------------------------------------------------
 
+# imprint's timed runs write their fingerprint to NULL_DEV, a character device 1,3 (what
+# /dev/null is) of our own: `imprint -o` replaces its output atomically, and should it rename a
+# temporary file over the device instead of writing into it, only this copy is lost, not the
+# machine's /dev/null.
+NULL_DEV=$WORK/null
+NULL_CLOBBERED=0
+make_null_dev() {
+	rm -f "$NULL_DEV"
+	mknod -m 0666 "$NULL_DEV" c 1 3 || die "cannot create the device node $NULL_DEV (nodev mount?)"
+}
+
 # The peers, by name. cmd_argv NAME TREE sets CMD to the argv that hashes every file of TREE.
-# IMPRINT_OUT is where imprint writes its fingerprint (/dev/null for timed runs).
-IMPRINT_OUT=/dev/null
+# IMPRINT_OUT is where imprint writes its fingerprint (NULL_DEV for timed runs).
+IMPRINT_OUT=$NULL_DEV
 cmd_argv() {
 	local name=$1 tree=$2
 	case $name in
@@ -86,19 +97,20 @@ cmd_argv() {
 
 # How each peer is shown in the table.
 declare -A LABEL=(
-	[imprint]="imprint fingerprint dir:TREE -o /dev/null"
+	[imprint]="imprint fingerprint dir:TREE -o NULL"
 	[aide]="aide --init (sha256 only, num_workers=$AIDE_WORKERS)"
 	[mtree]="mtree -c -K sha256digest -p TREE"
 	[sha256sum]="find | xargs -0 sha256sum"
 	[openssl]="find | xargs -0 -P2 openssl dgst -sha256"
-	[imprint-oci]="imprint fingerprint oci:debian:latest"
+	[imprint-oci]="imprint fingerprint oci:debian:latest -o NULL"
 	[umoci-mtree]="umoci unpack + mtree -c -K sha256digest"
 )
 DIR_PEERS=(imprint aide mtree sha256sum openssl)
 OCI_PEERS=(imprint-oci umoci-mtree)
 
 write_aide_conf() {
-	# aide reads a selection line as a regular expression: escape the tree's path.
+	# aide reads a selection line as a regular expression matching a path prefix: escape the
+	# tree's path, and end it with / so that a sibling such as TREE.done does not match too.
 	local re
 	re=$(printf '%s' "$1" | sed 's/[]\\.^$*+?(){}|[]/\\&/g')
 	cat >"$WORK/aide.conf" <<-EOF
@@ -107,16 +119,21 @@ write_aide_conf() {
 		num_workers=$AIDE_WORKERS
 		report_url=stdout
 		H = sha256
-		$re H
+		$re/ H
 	EOF
 }
 
-# imprint -o writes its file atomically (temp file + rename); if that ever lands on /dev/null,
-# the machine loses /dev/null. Catch it at once rather than leave it broken.
-check_dev_null() {
+# After each imprint run: was the device node replaced by a regular file? Then note it (the run
+# paid for writing a file) and put the device back. And /dev/null is checked too, to be safe.
+check_null_dev() {
+	if [ ! -c "$NULL_DEV" ]; then
+		[ "$NULL_CLOBBERED" = 1 ] || log "  WARNING: '$*' replaced the device node $NULL_DEV with a regular file"
+		NULL_CLOBBERED=1
+		make_null_dev
+	fi
 	if [ ! -c /dev/null ]; then
 		rm -f /dev/null && mknod -m 0666 /dev/null c 1 3 || true
-		die "/dev/null was replaced by a regular file after '$*' (restored it); imprint -o must not rename over a device"
+		die "/dev/null is no longer a device after '$*' (restored it)"
 	fi
 }
 
@@ -134,7 +151,7 @@ run_once() {
 	t1=$EPOCHREALTIME
 	SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
 	RSS_KB=$(tail -n 1 "$WORK/time.out")
-	case $name in imprint*) check_dev_null "${CMD[*]}" ;; esac
+	case $name in imprint*) check_null_dev "${CMD[*]}" ;; esac
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -154,6 +171,7 @@ verify() {
 		[[ ${digest:-} == sha256:* && ${got:-0} -gt 0 ]] ||
 			die "$name: unexpected summary '$(head -c 200 "$out")'"
 		log "  $name: $got entries, root digest ${digest:0:19}..."
+		ROOT_DIGEST[$tree|$name]=$digest
 		return
 		;;
 	aide)
@@ -181,7 +199,7 @@ verify() {
 
 # --- the trees ------------------------------------------------------------------------------------
 
-declare -A NFILES NOBJECTS BYTES
+declare -A NFILES NOBJECTS BYTES ROOT_DIGEST
 
 # measure_tree TREE: count regular files and all objects, sum the bytes of regular files
 # (each inode once: a hardlink's content needs hashing only once).
@@ -261,7 +279,7 @@ warm() {
 	IMPRINT_OUT=$WORK/fingerprint.json
 	run_once "$name" "$tree" "$WORK/warmup.out"
 	verify "$name" "$tree" "$WORK/warmup.out"
-	IMPRINT_OUT=/dev/null
+	IMPRINT_OUT=$NULL_DEV
 	for ((r = 1; r <= RUNS; r++)); do
 		run_once "$name" "$tree" /dev/null
 		times+=("$SECS")
@@ -340,10 +358,18 @@ report_oci() {
 		printf '   %-50s %10.3f %8s\n' "${LABEL[$name]}" "$w" "$(ratio "$w" "$imp")"
 	done
 	printf '   imprint peak RSS: %s MB\n' "$(mb "${RSS[$image|imprint-oci]}")"
+	# The image and its unpacked rootfs must give the same fingerprint.
+	local a=${ROOT_DIGEST[$image|imprint-oci]} b=${ROOT_DIGEST[$DEBIAN_TREE|imprint]}
+	if [ "$a" = "$b" ]; then
+		echo "   root digest: oci: and dir: of its unpacked rootfs agree ($a)"
+	else
+		echo "   root digest: oci: $a but dir: of its unpacked rootfs $b: MISMATCH"
+	fi
 }
 
 # --- main -----------------------------------------------------------------------------------------
 
+make_null_dev
 debian_tree
 TREES=("$DEBIAN_TREE")
 TITLES=("Debian minbase rootfs")
@@ -398,5 +424,11 @@ rm -rf "$WORK/oci-bundle"
 	echo
 	echo "== targets"
 	printf '   %s\n' "${RESULTS[@]}"
+	if [ "$NULL_CLOBBERED" = 1 ]; then
+		echo
+		echo "WARNING: imprint -o NULL replaced the character device with a regular file (rename over"
+		echo "it) instead of writing into it; with -o /dev/null it would replace the machine's /dev/null."
+		echo "Its timed runs therefore include writing and fsyncing a regular file."
+	fi
 } | tee "$WORK/report.txt"
 log "report saved to $WORK/report.txt"
