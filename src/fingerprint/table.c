@@ -379,7 +379,8 @@ int table_apply_layer(struct table *root, struct table *layer, struct error *err
 			hide_range(root, e->path, false);
 	}
 
-	/* Merge: both sorted; the layer wins on equal paths; implied dirs keep lower metadata. */
+	/* Merge: both sorted; the layer wins on equal paths, implied directories too (as in
+	 * containers-storage, which creates them 0755 in the layer's directory). */
 	while (i < root->n || j < layer->n) {
 		struct entry *a = i < root->n ? &root->entries[i] : NULL;
 		struct entry *b = j < layer->n ? &layer->entries[j] : NULL;
@@ -392,11 +393,6 @@ int table_apply_layer(struct table *root, struct table *layer, struct error *err
 			continue;
 		}
 		c = !a ? 1 : !b ? -1 : path_compare(a->path, b->path);
-		if (c == 0 && b->implied && a->type == ENTRY_DIR) {
-			entry_release(b);
-			j++;
-			continue;
-		}
 		if (c == 0) {
 			entry_release(a);
 			i++;

@@ -79,7 +79,8 @@ struct entry *table_find(const struct table *t, const char *path);
 int table_finalize_layer(struct table *layer, struct error *err);
 
 /* Apply a finalized layer on top of root (sorted, no whiteouts): whiteouts and opaque
- * directories hide lower content, entries replace lower ones, hardlinks into lower layers are
+ * directories hide lower content, entries replace lower ones (an implied directory replaces a
+ * lower directory's metadata, as overlayfs shows it), hardlinks into lower layers are
  * resolved. layer is consumed (left empty). */
 int table_apply_layer(struct table *root, struct table *layer, struct error *err);
 

@@ -43,8 +43,11 @@ static bool name_digest(const char *path, struct digest *ret)
 	const char *base = strrchr(path, '/');
 	char hex[DIGEST_HEX_LEN + 1];
 
+	const char *dot;
+
 	base = base ? base + 1 : path;
-	if (strlen(base) == DIGEST_HEX_LEN + 5 && strcmp(base + DIGEST_HEX_LEN, ".json") == 0) {
+	dot = strrchr(base, '.');
+	if (dot && dot - base == DIGEST_HEX_LEN && strcmp(dot, ".json") == 0) {
 		memcpy(hex, base, DIGEST_HEX_LEN);
 		hex[DIGEST_HEX_LEN] = '\0';
 		return digest_parse_hex(hex, ret) == 0;

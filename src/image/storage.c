@@ -133,8 +133,28 @@ static int read_bigdata(struct image *img, const char *id, const char *key, char
 	return sha256_buffer(*ret, *ret_len, ret_digest);
 }
 
-static int read_manifest(struct image *img, const char *id, const struct image_options *opts,
-			 json_t **ret, struct error *err)
+/* Is d among the digests images.json gives the image ("digest", "digests")? An entry that
+ * names none (very old stores) cannot be checked this way. */
+static bool digest_known(json_t *entry, const struct digest *d)
+{
+	json_t *list = json_object_get(entry, "digests"), *v;
+	const char *one = json_string_value(json_object_get(entry, "digest"));
+	char ds[DIGEST_STRING_MAX];
+	size_t i;
+
+	digest_format(d, ds);
+	if (!one && json_array_size(list) == 0)
+		return true;
+	if (one && strcmp(one, ds) == 0)
+		return true;
+	json_array_foreach(list, i, v)
+		if (json_string_value(v) && strcmp(json_string_value(v), ds) == 0)
+			return true;
+	return false;
+}
+
+static int read_manifest(struct image *img, const char *id, json_t *entry,
+			 const struct image_options *opts, json_t **ret, struct error *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct platform want = { 0 };
@@ -176,6 +196,15 @@ static int read_manifest(struct image *img, const char *id, const struct image_o
 		doc = json_parse_blob(buf, len, "stored manifest", err);
 		if (!doc)
 			return -EBADMSG;
+	}
+	/* The map names the manifest by digest: bytes that no longer match are tampering. */
+	if (!digest_known(entry, &d)) {
+		char ds[DIGEST_STRING_MAX];
+
+		json_decref(doc);
+		return error_set(err, -EBADMSG,
+				 "storage: image %.12s: stored manifest is %s, which images.json does "
+				 "not name", id, digest_format(&d, ds));
 	}
 	img->has_manifest = true;
 	img->manifest_digest = d;
@@ -263,7 +292,7 @@ int storage_open(struct image *img, const struct image_options *opts, struct err
 			      img->location);
 		goto out;
 	}
-	r = read_manifest(img, id, opts, &manifest, err);
+	r = read_manifest(img, id, entry, opts, &manifest, err);
 	if (r < 0)
 		goto out;
 	r = manifest_parse(img, manifest, &d, &size, err);
