@@ -7,13 +7,14 @@
 #   OUTDIR/busybox/         one layer: busybox-static, applet symlinks, /etc/passwd, /etc/group,
 #                           a config with entrypoint, cmd, env, user, working dir, exposed port
 #   OUTDIR/busybox-zstd/    the same image, layers recompressed with zstd (skopeo)
-#   OUTDIR/busybox-plain/   the same image, layers uncompressed (skopeo --dest-decompress)
+#   OUTDIR/busybox-plain/   the same image, layers uncompressed (ocitool.py decompress)
 #   OUTDIR/special/         four layers on top of the busybox content:
 #                             1 (umoci) busybox content + files the later layers delete
 #                             2 (umoci) whiteouts (.wh.NAME: a file, a whole dir, files of a dir
 #                                       recreated), setuid/setgid files, a hardlink pair, symlinks,
 #                                       a file with security.capability, files owned by 1000:1000,
-#                                       a fifo, a char device
+#                                       a fifo, a char device, names with a space, a %, UTF-8,
+#                                       and /a, /a/b, /a-b (sort order)
 #                             3 (hand-built tar, `umoci raw add-layer`) an opaque whiteout
 #                                       opt/old/.wh..wh..opq plus new content in /opt/old
 #                                       (umoci repack never writes opaque markers itself)
@@ -37,7 +38,8 @@
 #   and loads the image into the private podman store OUTDIR/storage (runroot OUTDIR/run,
 #   overlay driver) as localhost/NAME:latest, for containers-storage: tests.
 #
-# Each NAME is built only if OUTDIR/.NAME.done is missing (delete it to rebuild). Must run as root.
+# Each NAME is rebuilt only if OUTDIR/.NAME.done or one of its outputs is missing (delete the stamp
+# to force a rebuild). Must run as root.
 set -euo pipefail
 
 usage() {
@@ -48,6 +50,10 @@ usage() {
 mkdir -p "$1"
 OUT=$(cd "$1" && pwd)
 shift
+HERE=$(cd "$(dirname "$0")" && pwd)
+# one builder at a time per OUTDIR (bats --jobs runs several setup_file at once)
+exec 9>"$OUT/.lock"
+flock 9
 CACHE=${IMPRINT_CACHE:-/var/cache/imprint-test}
 MIRROR=${IMPRINT_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 WORK=$(mktemp -d "$OUT/.work.XXXXXX")
@@ -132,7 +138,8 @@ build_busybox() {
 		--config.label org.example.test=busybox
 	umoci gc --layout "$L"
 	skopeo copy -q --dest-compress-format zstd "oci:$L:latest" "oci:$OUT/busybox-zstd:latest"
-	skopeo copy -q --dest-decompress "oci:$L:latest" "oci:$OUT/busybox-plain:latest"
+	# skopeo --dest-decompress only applies to dir:, so ocitool writes the uncompressed copy
+	python3 "$HERE/ocitool.py" decompress "$L" latest "$OUT/busybox-plain"
 	archives busybox
 }
 
@@ -197,6 +204,13 @@ build_special() {
 	mkfifo -m 0600 "$r/var/fifo"
 	mknod -m 0666 "$r/usr/lib/null" c 1 3
 	echo "to be deleted in layer 4" >"$r/usr/bin/todelete"
+	# names that need escaping (mtree \ooo, our %XX) and the component-wise sort order
+	echo "space" >"$r/usr/share/doc/name with space"
+	echo "percent" >"$r/usr/share/doc/100%.txt"
+	echo "utf8" >"$r/usr/share/doc/$(printf 'caf\303\251')"
+	mkdir -p "$r/usr/share/doc/a"
+	echo "ab" >"$r/usr/share/doc/a/b"
+	echo "a-b" >"$r/usr/share/doc/a-b"
 	umoci repack --image "$L:latest" "$b"
 
 	# layer 3: an opaque directory (hand-built: umoci writes one .wh. per file instead)
@@ -292,8 +306,18 @@ for n in "$@"; do
 	*) usage ;;
 	esac
 done
+# built NAME: NAME's stamp is there and so is what it made (someone may have removed a part).
+built() {
+	[ -e "$OUT/.$1.done" ] && [ -f "$OUT/$1/index.json" ] || return 1
+	case "$1" in
+	variants) return 0 ;;
+	esac
+	[ -s "$OUT/$1.oci.tar" ] && [ -s "$OUT/$1.docker.tar" ] &&
+		tpodman image exists "localhost/$1:latest" 2>/dev/null
+}
+
 for n in "${names[@]}"; do
-	if [ -e "$OUT/.$n.done" ]; then
+	if built "$n"; then
 		continue
 	fi
 	log "building $n in $OUT"
