@@ -84,3 +84,5 @@ int load_fingerprint(const char *arg, const struct source_options *o, struct fin
 int verb_inspect(int argc, char **argv);
 int verb_fingerprint(int argc, char **argv);
 int verb_diff(int argc, char **argv);
+int verb_keygen(int argc, char **argv);
+int verb_policy(int argc, char **argv);

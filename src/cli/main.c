@@ -15,6 +15,8 @@ static const struct verb {
 	{ "inspect", verb_inspect, "show an image's identity: manifest, config, layers" },
 	{ "fingerprint", verb_fingerprint, "compute the content fingerprint of an image" },
 	{ "diff", verb_diff, "compare two images or fingerprints, file by file" },
+	{ "keygen", verb_keygen, "generate an Ed25519 key pair for signing policies" },
+	{ "policy", verb_policy, "build, sign and check allowlist policies" },
 };
 
 static void help(FILE *f)
