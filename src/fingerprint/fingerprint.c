@@ -185,7 +185,9 @@ int fingerprint_image(struct image *img, const struct fingerprint_options *opts,
 		fl->diff_id = img->layers[i].diff_id;
 		table_exclude(&job.tables[i], opts->excludes, opts->n_excludes);
 		fl->n_entries = job.tables[i].n;
-		r = table_digest(&job.tables[i], &fl->table_digest);
+		r = table_resolve_hardlinks(&fp->root, &job.tables[i], err);
+		if (r >= 0)
+			r = table_digest(&job.tables[i], &fl->table_digest);
 		if (r >= 0 && opts->keep_layer_tables)
 			r = table_copy(&job.tables[i], &fl->table);
 		if (r >= 0)

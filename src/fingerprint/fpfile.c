@@ -20,6 +20,14 @@ static json_t *digest_json(bool has, const struct digest *d)
 	return has ? json_string(digest_format(d, buf)) : json_null();
 }
 
+static bool utf8_ok(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
 static json_t *entry_to_json(const struct entry *e)
 {
 	json_t *o = json_object();
@@ -64,9 +72,15 @@ static int write_entries(const struct table *t, const char *indent, FILE *f)
 {
 	fputs("[", f);
 	for (size_t i = 0; i < t->n; i++) {
-		json_t *o = entry_to_json(&t->entries[i]);
-		char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+		const struct entry *e = &t->entries[i];
+		json_t *o;
+		char *s;
 
+		/* JSON strings are UTF-8: a name that is not cannot be written faithfully. */
+		if (!utf8_ok(e->path) || (e->target && !utf8_ok(e->target)))
+			return -EILSEQ;
+		o = entry_to_json(e);
+		s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 		json_decref(o);
 		if (!s)
 			return -ENOMEM;
@@ -186,6 +200,7 @@ static int parse_xattrs(json_t *x, struct entry *e)
 		size_t len;
 
 		if (!xattr_is_recorded(name) || !json_is_string(v) ||
+		    strspn(json_string_value(v), "0123456789abcdef") != strlen(json_string_value(v)) ||
 		    hex_decode(json_string_value(v), &value, &len) < 0 ||
 		    entry_add_xattr(e, name, value, len) < 0)
 			return -EBADMSG;
@@ -226,7 +241,8 @@ static int entry_from_json(json_t *o, bool layer, struct table *t, struct error 
 	if (r < 0 || !e->path)
 		return error_set(err, r < 0 ? r : -ENOMEM, "'%s': too many entries", path);
 	e->type = (enum entry_type)ti;
-	if (!mode || strlen(mode) != 4 || (e->mode = (uint32_t)strtoul(mode, &end, 8), *end) ||
+	if (!mode || strlen(mode) != 4 || strspn(mode, "01234567") != 4 ||
+	    (e->mode = (uint32_t)strtoul(mode, &end, 8), *end) ||
 	    parse_uint32(o, "uid", &e->uid) < 0 || parse_uint32(o, "gid", &e->gid) < 0)
 		return error_set(err, -EBADMSG, "'%s': malformed mode, uid or gid", path);
 	if (e->type == ENTRY_FILE) {
@@ -249,6 +265,12 @@ static int entry_from_json(json_t *o, bool layer, struct table *t, struct error 
 		return error_set(err, -EBADMSG, "'%s': malformed device numbers", path);
 	if (json_object_get(o, "xattrs") && parse_xattrs(json_object_get(o, "xattrs"), e) < 0)
 		return error_set(err, -EBADMSG, "'%s': malformed xattrs", path);
+	if ((e->type != ENTRY_FILE &&
+	     (json_object_get(o, "size") || json_object_get(o, "sha256"))) ||
+	    (e->type != ENTRY_SYMLINK && json_object_get(o, "target")) ||
+	    (e->type != ENTRY_CHAR && e->type != ENTRY_BLOCK &&
+	     (json_object_get(o, "major") || json_object_get(o, "minor"))))
+		return error_set(err, -EBADMSG, "'%s': field that a %s does not have", path, type);
 	v = json_object_get(o, "opaque");
 	if (v && (!json_is_true(v) || !layer || e->type != ENTRY_DIR))
 		return error_set(err, -EBADMSG, "'%s': misplaced opaque flag", path);

@@ -15,6 +15,8 @@
 
 #define WHITEOUT_PREFIX ".wh."
 #define OPAQUE_MARKER ".wh..wh..opq"
+/* Zeros hashed for the holes of one sparse member: a tiny tar can claim petabytes. */
+#define SPARSE_HOLES_MAX (1ull << 30)
 
 struct tar_stream {
 	struct blob *blob;
@@ -72,7 +74,7 @@ static void hash_zeros(struct sha256 *sha, uint64_t n)
 static int hash_data(struct tar_stream *s, struct entry *e, int64_t size)
 {
 	struct sha256 sha;
-	uint64_t pos = 0;
+	uint64_t pos = 0, holes = 0;
 	int r;
 
 	r = sha256_init(&sha);
@@ -90,13 +92,18 @@ static int hash_data(struct tar_stream *s, struct entry *e, int64_t size)
 			sha256_release(&sha);
 			return -EBADMSG;
 		}
-		if (off < 0 || (uint64_t)off < pos) {
+		if (off < 0 || (uint64_t)off < pos ||
+		    (holes += (uint64_t)off - pos) > SPARSE_HOLES_MAX) {
 			sha256_release(&sha);
 			return -EBADMSG;
 		}
 		hash_zeros(&sha, (uint64_t)off - pos);
 		sha256_update(&sha, buf, len);
 		pos = (uint64_t)off + len;
+	}
+	if (size >= 0 && pos < (uint64_t)size && holes + ((uint64_t)size - pos) > SPARSE_HOLES_MAX) {
+		sha256_release(&sha);
+		return -EFBIG;
 	}
 	if (size >= 0 && pos < (uint64_t)size) {
 		hash_zeros(&sha, (uint64_t)size - pos);
@@ -327,6 +334,9 @@ int layer_read_tar(struct blob *blob, const struct digest *diff_id, struct table
 	r = read_members(s, &t, err);
 	if (r >= 0)
 		r = drain(s);
+	/* A decompressor may swallow a read error from the blob: the first one still counts. */
+	if (r >= 0 && s->failed)
+		r = s->failed;
 	if (r < 0)
 		goto out;
 	sha256_final(&s->diff, &got);

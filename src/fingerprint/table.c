@@ -63,7 +63,22 @@ int entry_add_xattr(struct entry *e, const char *name, const void *value, size_t
 	struct xattr *p, x;
 	size_t i;
 
-	if (e->n_xattrs >= ENTRY_XATTRS_MAX || len > ENTRY_XATTR_VALUE_MAX)
+	if (len > ENTRY_XATTR_VALUE_MAX)
+		return -E2BIG;
+	/* The same name twice (pax archives carry SCHILY. and LIBARCHIVE. copies): last wins. */
+	for (i = 0; i < e->n_xattrs; i++)
+		if (strcmp(e->xattrs[i].name, name) == 0) {
+			uint8_t *v = malloc(len ? len : 1);
+
+			if (!v)
+				return -ENOMEM;
+			memcpy(v, value, len);
+			free(e->xattrs[i].value);
+			e->xattrs[i].value = v;
+			e->xattrs[i].len = len;
+			return 0;
+		}
+	if (e->n_xattrs >= ENTRY_XATTRS_MAX)
 		return -E2BIG;
 	x.name = strdup(name);
 	x.value = malloc(len ? len : 1);
@@ -190,9 +205,22 @@ static void table_dedup(struct table *t)
 
 	for (size_t i = 0; i < t->n; i++) {
 		if (i + 1 < t->n && strcmp(t->entries[i].path, t->entries[i + 1].path) == 0) {
-			if (t->entries[i].opaque && t->entries[i + 1].type == ENTRY_DIR)
-				t->entries[i + 1].opaque = true;
-			entry_release(&t->entries[i]);
+			struct entry *a = &t->entries[i], *b = &t->entries[i + 1];
+
+			if (a->opaque && b->type == ENTRY_DIR)
+				b->opaque = true;
+			/* A whiteout hides lower layers only, never what its own layer adds:
+			 * keep the real entry, and a directory it recreates hides the lower one's
+			 * content. */
+			if (b->type == ENTRY_WHITEOUT && a->type != ENTRY_WHITEOUT) {
+				struct entry tmp = *a;
+
+				*a = *b;
+				*b = tmp;
+			}
+			if (a->type == ENTRY_WHITEOUT && b->type == ENTRY_DIR)
+				b->opaque = true;
+			entry_release(a);
 			continue;
 		}
 		t->entries[out++] = t->entries[i];
@@ -275,8 +303,24 @@ int table_finalize_layer(struct table *t, struct error *err)
 		if (e->type != ENTRY_HARDLINK)
 			continue;
 		p = table_find(t, e->target);
+		/* Follow a chain of links within the layer (bounded; a loop is refused). */
+		for (int depth = 0; p && p->type == ENTRY_HARDLINK; depth++) {
+			struct entry *next = table_find(t, p->target);
+
+			if (depth == 64)
+				return error_set(err, -EINVAL, "hardlink '%s': link loop", e->path);
+			if (!next) {
+				char *target = strdup(p->target);
+
+				if (!target)
+					return -ENOMEM;
+				free(e->target);
+				e->target = target;
+			}
+			p = next;
+		}
 		if (!p)
-			continue; /* resolved against lower layers by table_apply_layer() */
+			continue; /* resolved against lower layers by table_resolve_hardlinks() */
 		if (p->type != ENTRY_FILE && p->type != ENTRY_SYMLINK)
 			return error_set(err, -EINVAL, "hardlink '%s' points to '%s', a %s", e->path,
 					 e->target, entry_type_to_string(p->type));
@@ -321,13 +365,10 @@ static int check_parent_in_lower(const struct table *root, const struct table *l
 	return 0;
 }
 
-int table_apply_layer(struct table *root, struct table *layer, struct error *err)
+int table_resolve_hardlinks(const struct table *root, struct table *layer, struct error *err)
 {
-	struct table out = { 0 };
-	size_t i = 0, j = 0;
 	int r;
 
-	/* Checks and hardlinks first, while root is still intact. */
 	for (size_t k = 0; k < layer->n; k++) {
 		struct entry *e = &layer->entries[k];
 		const struct entry *target;
@@ -348,6 +389,19 @@ int table_apply_layer(struct table *root, struct table *layer, struct error *err
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+int table_apply_layer(struct table *root, struct table *layer, struct error *err)
+{
+	struct table out = { 0 };
+	size_t i = 0, j = 0;
+	int r;
+
+	/* Checks and hardlinks first, while root is still intact. */
+	r = table_resolve_hardlinks(root, layer, err);
+	if (r < 0)
+		return r;
 
 	/* On an empty root (the first layer, a directory) the layer becomes the root in place. */
 	if (root->n == 0) {
@@ -478,7 +532,7 @@ int entry_write_canonical(const struct entry *e, FILE *f)
 			digest_format_hex(&e->sha256, hex));
 	else
 		fputs("- - ", f);
-	if (e->type == ENTRY_SYMLINK && e->target)
+	if ((e->type == ENTRY_SYMLINK || e->type == ENTRY_HARDLINK) && e->target)
 		write_escaped(e->target, f);
 	else
 		fputc('-', f);

@@ -84,6 +84,11 @@ int table_finalize_layer(struct table *layer, struct error *err);
  * resolved. layer is consumed (left empty). */
 int table_apply_layer(struct table *root, struct table *layer, struct error *err);
 
+/* Check that the layer's entries do not go through a lower non-directory, and resolve its
+ * hardlinks into lower layers (root). Part of table_apply_layer(); exported so that a layer
+ * table can be digested with its hardlinks resolved. */
+int table_resolve_hardlinks(const struct table *root, struct table *layer, struct error *err);
+
 /* Drop every entry equal to or below one of the paths. */
 void table_exclude(struct table *t, char *const *paths, size_t n_paths);
 

@@ -22,6 +22,7 @@ struct blob {
 	int64_t expect_size;
 	uint64_t nread;
 	bool done;
+	int error; /* the check's result, repeated to every later read */
 	char *what;
 };
 
@@ -180,7 +181,7 @@ ssize_t blob_read(struct blob *b, void *buf, size_t n, struct error *err)
 	ssize_t k;
 
 	if (b->done)
-		return 0;
+		return b->error;
 	if (b->ar) {
 		k = archive_read_data(b->ar, buf, n);
 		if (k < 0)
@@ -193,9 +194,8 @@ ssize_t blob_read(struct blob *b, void *buf, size_t n, struct error *err)
 			return error_set(err, -errno, "%s: read failed: %m", b->what);
 	}
 	if (k == 0) {
-		int r = blob_finish(b, err);
-
-		return r < 0 ? r : 0;
+		b->error = blob_finish(b, err);
+		return b->error;
 	}
 	b->nread += (uint64_t)k;
 	/* Stop early on a blob that is longer than promised, instead of reading it all. */

@@ -47,7 +47,7 @@ static bool name_digest(const char *path, struct digest *ret)
 
 	base = base ? base + 1 : path;
 	dot = strrchr(base, '.');
-	if (dot && dot - base == DIGEST_HEX_LEN && strcmp(dot, ".json") == 0) {
+	if (dot && dot - base == DIGEST_HEX_LEN && strlen(dot) == 5 && memcmp(dot, ".json", 5) == 0) {
 		memcpy(hex, base, DIGEST_HEX_LEN);
 		hex[DIGEST_HEX_LEN] = '\0';
 		return digest_parse_hex(hex, ret) == 0;
