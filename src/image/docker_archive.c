@@ -40,20 +40,18 @@ static bool entry_matches(json_t *entry, size_t index, const char *ref)
 /* The digest a member's name promises: "blobs/sha256/<hex>" or "<hex>.json". */
 static bool name_digest(const char *path, struct digest *ret)
 {
-	const char *base = strrchr(path, '/');
-	char hex[DIGEST_HEX_LEN + 1];
+	const char *slash = strrchr(path, '/');
+	char name[DIGEST_HEX_LEN + 8];
+	int n;
 
-	const char *dot;
-
-	base = base ? base + 1 : path;
-	dot = strrchr(base, '.');
-	if (dot && dot - base == DIGEST_HEX_LEN && strlen(dot) == 5 && memcmp(dot, ".json", 5) == 0) {
-		memcpy(hex, base, DIGEST_HEX_LEN);
-		hex[DIGEST_HEX_LEN] = '\0';
-		return digest_parse_hex(hex, ret) == 0;
+	/* Work on a bounded copy of the last component. */
+	n = snprintf(name, sizeof(name), "%s", slash ? slash + 1 : path);
+	if (n == DIGEST_HEX_LEN + 5 && strcmp(name + DIGEST_HEX_LEN, ".json") == 0) {
+		name[DIGEST_HEX_LEN] = '\0';
+		return digest_parse_hex(name, ret) == 0;
 	}
-	if (strstr(path, "blobs/sha256/") && strlen(base) == DIGEST_HEX_LEN)
-		return digest_parse_hex(base, ret) == 0;
+	if (n == DIGEST_HEX_LEN && strstr(path, "blobs/sha256/"))
+		return digest_parse_hex(name, ret) == 0;
 	return false;
 }
 
