@@ -95,6 +95,27 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 	return read_fd(fd, max, ret, ret_len);
 }
 
+int write_file_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	_cleanup_free_ char *tmp = strdup_printf("%s.tmpXXXXXX", path);
+	int fd, r = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, (mode_t)mode) < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) < 0)
+		r = -errno ?: -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
+
 int path_from_member(const char *name, char **ret)
 {
 	size_t n = strlen(name);

@@ -17,6 +17,9 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 /* The same for a path the user named (follows symlinks, may be absolute). */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
+/* Write data to path atomically: a temporary file in the same directory, fsync, rename. */
+int write_file_atomic(const char *path, const void *data, size_t len, int mode);
+
 /* Turn a tar member name ("./a//b/") into the absolute form "/a/b". Refuses absolute names and
  * ".." components (-EINVAL). The root itself becomes "/". */
 int path_from_member(const char *name, char **ret);

@@ -276,38 +276,17 @@ int policy_read(const char *path, json_t **ret, struct error *err)
 	return 0;
 }
 
-static int write_text(const char *path, const char *text, struct error *err)
-{
-	_cleanup_free_ char *tmp = strdup_printf("%s.tmpXXXXXX", path);
-	size_t len = strlen(text);
-	int fd, r = 0;
-
-	if (!tmp)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return error_set(err, -errno, "%s: %m", path);
-	if (fchmod(fd, 0644) < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0)
-		r = -errno ?: -EIO;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return error_set(err, r, "cannot write %s: %s", path, strerror(-r));
-	}
-	return 0;
-}
-
 int policy_write(json_t *p, const char *path, struct error *err)
 {
 	_cleanup_free_ char *s = json_dumps(p, JSON_INDENT(2));
 	_cleanup_free_ char *text = s ? strdup_printf("%s\n", s) : NULL;
 
+	int r;
+
 	if (!text)
 		return -ENOMEM;
-	return write_text(path, text, err);
+	r = write_file_atomic(path, text, strlen(text), 0644);
+	return r < 0 ? error_set(err, r, "cannot write %s: %s", path, strerror(-r)) : 0;
 }
 
 int policy_sign(json_t *p, const struct key *key, char **ret, struct error *err)
