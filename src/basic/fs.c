@@ -27,7 +27,7 @@ int openat_beneath(int dirfd, const char *path, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+static int read_fd_any(int fd, size_t max, bool stream, char **ret, size_t *ret_len)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
@@ -35,11 +35,11 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st.st_mode) && !(stream && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))))
 		return -EBADF;
-	if ((size_t)st.st_size > max)
+	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max)
 		return -EFBIG;
-	cap = (size_t)st.st_size + 1;
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
@@ -75,6 +75,16 @@ static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
 	if (ret_len)
 		*ret_len = len;
 	return 0;
+}
+
+static int read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	return read_fd_any(fd, max, false, ret, ret_len);
+}
+
+int read_stream(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	return read_fd_any(fd, max, true, ret, ret_len);
 }
 
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)

@@ -16,6 +16,8 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 
 /* The same for a path the user named (follows symlinks, may be absolute). */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Read fd to its end (a regular file, pipe or socket: stdin), at most max bytes. */
+int read_stream(int fd, size_t max, char **ret, size_t *ret_len);
 
 /* Write data to path atomically: a temporary file in the same directory, fsync, rename. */
 int write_file_atomic(const char *path, const void *data, size_t len, int mode);

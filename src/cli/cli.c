@@ -164,3 +164,70 @@ int load_fingerprint(const char *arg, const struct source_options *o, struct fin
 		return r;
 	return fingerprint_image(img, &fo, ret, err);
 }
+
+void check_options_init(struct check_options *o, const char *audit_default)
+{
+	const char *v;
+
+	*o = (struct check_options){ .audit_log = audit_default };
+	store_options_init(&o->store);
+	o->verify.fingerprint_dir = STORE_FINGERPRINT_DIR;
+	if ((v = getenv("IMPRINT_FINGERPRINT_DIR")) && *v)
+		o->verify.fingerprint_dir = v;
+	if ((v = getenv("IMPRINT_MODE")) && strcmp(v, "monitor") == 0)
+		o->verify.mode = VERIFY_MONITOR;
+	if ((v = getenv("IMPRINT_AUDIT_LOG")))
+		o->audit_log = v;
+}
+
+int check_options_parse(struct check_options *o, const struct cli *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_POLICY_DIR:
+		o->store.policy_dir = arg;
+		return 1;
+	case OPT_KEYS_DIR:
+		o->store.keys_dir = arg;
+		return 1;
+	case OPT_STATE_DIR:
+		o->store.state_dir = arg;
+		return 1;
+	case OPT_FINGERPRINT_DIR:
+		o->verify.fingerprint_dir = arg;
+		return 1;
+	case OPT_AUDIT_LOG:
+		o->audit_log = arg;
+		return 1;
+	case OPT_MODE:
+		if (strcmp(arg, "enforce") == 0)
+			o->verify.mode = VERIFY_ENFORCE;
+		else if (strcmp(arg, "monitor") == 0)
+			o->verify.mode = VERIFY_MONITOR;
+		else {
+			cli_usage(c, "--mode must be enforce or monitor, not '%s'", arg);
+			return -1;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void print_verdict(const struct cli *c, const struct verify_result *res)
+{
+	if (c->json) {
+		json_t *j = verify_result_json(res);
+		_cleanup_free_ char *s = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+
+		printf("%s\n", s ? s : "null");
+		json_decref(j);
+		return;
+	}
+	_cleanup_free_ char *line = verify_result_line(res);
+
+	fprintf(res->refused ? stderr : stdout, "imprint: %s\n", line ? line : "out of memory");
+	for (size_t i = 0; res->refused && res->n_reasons > 1 && i < res->n_reasons; i++)
+		fprintf(stderr, "imprint:   %s\n", res->reasons[i].message);
+	if (res->n_more)
+		fprintf(stderr, "imprint:   ... %zu more\n", res->n_more);
+}

@@ -10,6 +10,8 @@
 #include "basic/macro.h"
 #include "fingerprint/fingerprint.h"
 #include "image/image.h"
+#include "policy/store.h"
+#include "verify/verify.h"
 
 enum {
 	EXIT_OK = 0,
@@ -47,6 +49,12 @@ enum {
 	OPT_THREADS,
 	OPT_JSON,
 	OPT_WITH_LAYERS,
+	OPT_POLICY_DIR,
+	OPT_KEYS_DIR,
+	OPT_STATE_DIR,
+	OPT_FINGERPRINT_DIR,
+	OPT_MODE,
+	OPT_AUDIT_LOG,
 };
 
 #define SOURCE_LONG_OPTIONS                                                         \
@@ -74,6 +82,46 @@ int source_options_add_exclude(struct source_options *o, const char *path);
 int source_options_finish(struct source_options *o);
 void source_options_release(struct source_options *o);
 
+/* Options of the verbs that decide (verify, hook, runtime): where the host store is, the
+ * mode, the audit log. Defaults come from IMPRINT_* environment variables (docs/verify.md). */
+struct check_options {
+	struct store_options store;
+	struct verify_options verify;
+	const char *audit_log; /* NULL: no audit file */
+};
+
+#define CHECK_LONG_OPTIONS                                                      \
+	{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },              \
+	{ "keys-dir", required_argument, NULL, OPT_KEYS_DIR },                  \
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },                \
+	{ "fingerprint-dir", required_argument, NULL, OPT_FINGERPRINT_DIR },    \
+	{ "mode", required_argument, NULL, OPT_MODE },                          \
+	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG }
+
+#define CHECK_OPTIONS_HELP                                                                   \
+	"  --policy-dir DIR     signed policies (default " STORE_POLICY_DIR ")\n"             \
+	"  --keys-dir DIR       trusted public keys (default " STORE_KEYS_DIR ")\n"           \
+	"  --state-dir DIR      anti-rollback state (default " STORE_STATE_DIR ")\n"          \
+	"  --fingerprint-dir DIR  fingerprint files that name changed files\n"                \
+	"                       (default " STORE_FINGERPRINT_DIR ")\n"                        \
+	"  --mode enforce|monitor  monitor: report a refusal, allow anyway (default enforce)\n" \
+	"  --audit-log FILE     append each decision as a JSON line ('' for none)\n"
+
+/* audit_default: the audit file when neither option nor IMPRINT_AUDIT_LOG names one. */
+void check_options_init(struct check_options *o, const char *audit_default);
+/* Like source_options_parse() for CHECK_LONG_OPTIONS. */
+int check_options_parse(struct check_options *o, const struct cli *c, int opt, const char *arg);
+/* Print a verdict: one line (stdout if allowed, stderr if refused) or the JSON form. */
+void print_verdict(const struct cli *c, const struct verify_result *res);
+
+/* Decide for the container id created from bundle (hook and runtime wrapper): verify, write
+ * the audit record, print a refusal on stderr. setup_error, if set, refuses at once (a bad
+ * state document, say). Returns 0 to go on, 1 to refuse; *ret_line (if not NULL) receives
+ * the refusal line. */
+int container_decide(const char *event, const char *id, const char *bundle,
+		     const struct check_options *co, const char *storage_root, unsigned threads,
+		     const char *setup_error, char **ret_line);
+
 /* True if arg names an image source (a known transport prefix) rather than a file. */
 bool is_image_source(const char *arg);
 
@@ -86,3 +134,6 @@ int verb_fingerprint(int argc, char **argv);
 int verb_diff(int argc, char **argv);
 int verb_keygen(int argc, char **argv);
 int verb_policy(int argc, char **argv);
+int verb_verify(int argc, char **argv);
+int verb_hook(int argc, char **argv);
+int verb_runtime(int argc, char **argv);

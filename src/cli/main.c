@@ -17,6 +17,9 @@ static const struct verb {
 	{ "diff", verb_diff, "compare two images or fingerprints, file by file" },
 	{ "keygen", verb_keygen, "generate an Ed25519 key pair for signing policies" },
 	{ "policy", verb_policy, "build, sign and check allowlist policies" },
+	{ "verify", verb_verify, "is this stored image allowed by the host's policies?" },
+	{ "hook", verb_hook, "OCI runtime hook: verify a container's image before it starts" },
+	{ "runtime", verb_runtime, "runc wrapper (imprint-runc): verify, then run runc" },
 };
 
 static void help(FILE *f)
@@ -32,7 +35,8 @@ static void help(FILE *f)
 		   "  -h, --help      this help; 'imprint VERB --help' for a verb\n\n"
 		   "Image sources: oci:DIR[:REF] oci-archive:FILE[:REF] docker-archive:FILE[:REF]\n"
 		   "               containers-storage:NAME|ID dir:PATH\n"
-		   "Exit codes: 0 success, 1 a negative answer (differences found), 2 error.\n"
+		   "Exit codes: 0 success, 1 a negative answer (differences found, image refused),\n"
+		   "2 error.\n"
 		   "See imprint(1).\n");
 }
 
@@ -44,7 +48,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	int c, level = LOG_LEVEL_WARNING;
+
+	/* Installed as imprint-runc, every argument is runc's. */
+	if (strcmp(base, "imprint-runc") == 0)
+		return verb_runtime(argc, argv);
 
 	while ((c = getopt_long(argc, argv, "+vVh", options, NULL)) != -1) {
 		switch (c) {

@@ -40,7 +40,7 @@ static void help(void)
 	       "or expired, 2 error.\n");
 }
 
-enum { OPT_NAME = 0x200, OPT_EXPIRES, OPT_DEFAULT, OPT_IMAGE_NAME, OPT_MODE, OPT_KEY,
+enum { OPT_NAME = 0x200, OPT_EXPIRES, OPT_DEFAULT, OPT_IMAGE_NAME, OPT_ENTRY_MODE, OPT_KEY,
        OPT_REASON };
 
 struct policy_args {
@@ -60,7 +60,7 @@ static int parse(struct policy_args *a, int argc, char **argv)
 		{ "expires", required_argument, NULL, OPT_EXPIRES },
 		{ "default", required_argument, NULL, OPT_DEFAULT },
 		{ "image-name", required_argument, NULL, OPT_IMAGE_NAME },
-		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "mode", required_argument, NULL, OPT_ENTRY_MODE },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "reason", required_argument, NULL, OPT_REASON },
 		{ "output", required_argument, NULL, 'o' },
@@ -80,7 +80,7 @@ static int parse(struct policy_args *a, int argc, char **argv)
 		case OPT_EXPIRES: a->expires = optarg; break;
 		case OPT_DEFAULT: a->default_action = optarg; break;
 		case OPT_IMAGE_NAME: a->image_name = optarg; break;
-		case OPT_MODE: a->mode = optarg; break;
+		case OPT_ENTRY_MODE: a->mode = optarg; break;
 		case OPT_REASON: a->reason = optarg; break;
 		case 'o': a->output = optarg; break;
 		case OPT_JSON: a->c.json = true; break;

@@ -76,6 +76,7 @@ struct image *image_free(struct image *img)
 	free(img->source);
 	free(img->location);
 	free(img->ref);
+	free(img->name);
 	free(img);
 	return NULL;
 }

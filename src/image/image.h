@@ -49,6 +49,7 @@ struct image {
 	enum transport transport;
 	char *location; /* DIR, FILE or NAME of the source */
 	char *ref;      /* REF of the source, or NULL */
+	char *name;     /* containers-storage: the image's first name, or NULL */
 	int dirfd;      /* oci: layout, containers-storage: root, dir: rootfs; else -1 */
 
 	bool has_manifest, has_config;

@@ -292,6 +292,8 @@ int storage_open(struct image *img, const struct image_options *opts, struct err
 			      img->location);
 		goto out;
 	}
+	if (json_string_value(json_array_get(json_object_get(entry, "names"), 0)))
+		img->name = strdup(json_string_value(json_array_get(json_object_get(entry, "names"), 0)));
 	r = read_manifest(img, id, entry, opts, &manifest, err);
 	if (r < 0)
 		goto out;

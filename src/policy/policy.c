@@ -244,11 +244,16 @@ int policy_remove_image(json_t *p, const char *digest, struct error *err)
 int policy_revoke(json_t *p, const char *digest, const char *reason, struct error *err)
 {
 	struct digest d;
+	json_t *rev;
 
 	if (digest_parse(digest, &d) < 0)
 		return error_set(err, -EINVAL, "'%s' is not a sha256 digest", digest);
-	json_array_append_new(json_object_get(p, "revocations"),
-			      json_pack("{s:s,s:s?}", "digest", digest, "reason", reason));
+	rev = json_pack("{s:s}", "digest", digest);
+	if (!rev || (reason && json_object_set_new(rev, "reason", json_string(reason)) < 0)) {
+		json_decref(rev);
+		return -ENOMEM;
+	}
+	json_array_append_new(json_object_get(p, "revocations"), rev);
 	bump(p);
 	return policy_validate(p, err);
 }

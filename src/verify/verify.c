@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Judging a fingerprint against the store. The order of checks is the order of the reasons:
+ * the store itself, revocation, whether the image is known, then its layers and content. A
+ * changed file is named only from a fingerprint file whose root digest is the signed one, so
+ * the names come from signed data too. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/fs.h"
+#include "fingerprint/diff.h"
+#include "verify.h"
+
+void verify_result_init(struct verify_result *res, const char *image)
+{
+	*res = (struct verify_result){ .image = image ? strdup(image) : NULL };
+}
+
+void verify_result_release(struct verify_result *res)
+{
+	for (size_t i = 0; i < res->n_reasons; i++) {
+		free(res->reasons[i].message);
+		free(res->reasons[i].path);
+	}
+	free(res->image);
+	free(res->policy);
+	*res = (struct verify_result){ 0 };
+}
+
+void verify_refuse(struct verify_result *res, const char *code, const char *path,
+		   const char *fmt, ...)
+{
+	struct verify_reason *r;
+	va_list ap;
+
+	res->refused = true;
+	if (res->n_reasons == VERIFY_REASONS_MAX) {
+		res->n_more++;
+		return;
+	}
+	r = &res->reasons[res->n_reasons++];
+	r->code = code;
+	r->path = path ? strdup(path) : NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&r->message, fmt, ap) < 0)
+		r->message = NULL;
+	va_end(ap);
+}
+
+static bool json_digest(json_t *v, struct digest *ret)
+{
+	return json_is_string(v) && digest_parse(json_string_value(v), ret) == 0;
+}
+
+static void check_store(const struct store *s, struct verify_result *res)
+{
+	const char *why;
+
+	if (store_is_sound(s, &why))
+		return;
+	for (size_t i = 0; i < s->n_rejected; i++)
+		if (!s->rejected[i].superseded)
+			verify_refuse(res, "policy-store", NULL, "policy file %s rejected: %s",
+				      s->rejected[i].file, s->rejected[i].reason);
+	if (s->n_policies == 0)
+		verify_refuse(res, "policy-store", NULL, "no valid policy in the store");
+}
+
+/* Name the files that differ, from the fingerprint file of the signed root digest. Returns
+ * false if there is no such file. */
+struct name_ctx {
+	struct verify_result *res;
+};
+
+static int name_one(const struct diff_item *item, void *userdata)
+{
+	struct verify_result *res = ((struct name_ctx *)userdata)->res;
+	char fields[128] = "";
+	size_t len = 0;
+
+	switch (item->kind) {
+	case DIFF_ADDED:
+		verify_refuse(res, "file", item->path, "%s: not in the image", item->path);
+		break;
+	case DIFF_REMOVED:
+		verify_refuse(res, "file", item->path, "%s: missing", item->path);
+		break;
+	default:
+		for (unsigned f = 1; f < _DIFF_FIELD_MAX; f <<= 1)
+			if ((item->fields & f) && len < sizeof(fields))
+				len += (size_t)snprintf(fields + len, sizeof(fields) - len, "%s%s",
+							len ? ", " : "", diff_field_to_string(f));
+		verify_refuse(res, "file", item->path, "%s: %s changed", item->path, fields);
+	}
+	return 0;
+}
+
+static bool name_files(const struct fingerprint *fp, const struct digest *signed_root,
+		       const struct verify_options *o, struct verify_result *res)
+{
+	_cleanup_(fingerprint_freep) struct fingerprint *good = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct name_ctx ctx = { res };
+	char hex[DIGEST_HEX_LEN + 1];
+	struct error err = { 0 };
+
+	if (o->fingerprint_file)
+		path = strdup(o->fingerprint_file);
+	else if (o->fingerprint_dir)
+		path = strdup_printf("%s/%s.json", o->fingerprint_dir,
+				     digest_format_hex(signed_root, hex));
+	if (!path || access(path, F_OK) < 0)
+		return false;
+	/* fingerprint_read() checks the file's entries against its own root digest. */
+	if (fingerprint_read(path, &good, &err) < 0 || !digest_equal(&good->root_digest, signed_root))
+		return false;
+	table_diff(&good->root, &fp->root, name_one, &ctx);
+	return true;
+}
+
+static void check_layers(json_t *entry, const struct fingerprint *fp, struct verify_result *res)
+{
+	json_t *layers = json_object_get(entry, "layers"), *l;
+	size_t i;
+
+	if (json_array_size(layers) != fp->n_layers) {
+		verify_refuse(res, "layers", NULL, "the image has %zu layers, the policy pins %zu",
+			      fp->n_layers, json_array_size(layers));
+		return;
+	}
+	json_array_foreach(layers, i, l) {
+		const struct fingerprint_layer *fl = &fp->layers[i];
+		struct digest diff_id, table;
+		char buf[DIGEST_STRING_MAX];
+
+		if (json_digest(json_object_get(l, "diffID"), &diff_id) &&
+		    (!fl->has_diff_id || !digest_equal(&diff_id, &fl->diff_id)))
+			verify_refuse(res, "layers", NULL, "layer %zu: diffID is not the signed %s", i,
+				      digest_format(&diff_id, buf));
+		else if (json_digest(json_object_get(l, "tableDigest"), &table) &&
+			 !digest_equal(&table, &fl->table_digest))
+			verify_refuse(res, "layers", NULL,
+				      "layer %zu (%s): stored content differs from the signed table",
+				      i, fl->has_diff_id ? digest_format(&fl->diff_id, buf) : "?");
+	}
+}
+
+void verify_fingerprint(const struct store *s, const struct fingerprint *fp,
+			const struct verify_options *o, struct verify_result *res)
+{
+	struct store_match m;
+	struct digest root;
+	char buf[DIGEST_STRING_MAX];
+	bool by_identity = fp->has_manifest || fp->has_config;
+
+	res->has_manifest = fp->has_manifest;
+	res->manifest = fp->manifest_digest;
+	res->has_config = fp->has_config;
+	res->config = fp->config_digest;
+	res->has_root = true;
+	res->root = fp->root_digest;
+	check_store(s, res);
+	store_match(s, fp->has_manifest ? &fp->manifest_digest : NULL,
+		    fp->has_config ? &fp->config_digest : NULL, &fp->root_digest, &m);
+	if (m.revoked) {
+		verify_refuse(res, "revoked", NULL, "revoked by policy '%s'%s%s", m.revoked_by,
+			      m.revoke_reason ? ": " : "", m.revoke_reason ? m.revoke_reason : "");
+		return;
+	}
+	if (!m.entry) {
+		if (m.default_deny || s->n_policies == 0)
+			verify_refuse(res, "unknown-image", NULL, "no policy allows %s %s",
+				      by_identity ? "image" : "root digest",
+				      digest_format(by_identity ? (fp->has_config ? &fp->config_digest
+									     : &fp->manifest_digest)
+								: &fp->root_digest,
+						    buf));
+		return;
+	}
+	res->policy = strdup(m.policy);
+	res->entry_monitor = !m.enforce;
+	if (!json_digest(json_object_get(m.entry, "rootDigest"), &root)) {
+		verify_refuse(res, "error", NULL, "policy entry without rootDigest");
+		return;
+	}
+	if (by_identity)
+		check_layers(m.entry, fp, res);
+	if (digest_equal(&root, &fp->root_digest))
+		return;
+	if (!name_files(fp, &root, o, res))
+		verify_refuse(res, "content", NULL,
+			      "content differs from the signed fingerprint (root %s); a fingerprint "
+			      "file in %s would name the files",
+			      digest_format(&root, buf),
+			      o->fingerprint_dir ? o->fingerprint_dir : "--fingerprint-dir");
+}
+
+void verify_finish(struct verify_result *res, const struct verify_options *o)
+{
+	res->mode = o->mode == VERIFY_MONITOR || res->entry_monitor ? VERIFY_MONITOR
+								    : VERIFY_ENFORCE;
+	res->allowed = !res->refused || res->mode == VERIFY_MONITOR;
+}
+
+/* The reason that says most: a revocation, then a named file, then the first. */
+static const struct verify_reason *main_reason(const struct verify_result *res)
+{
+	static const char *const order[] = { "revoked", "file", "shadowed" };
+
+	for (size_t k = 0; k < ARRAY_SIZE(order); k++)
+		for (size_t i = 0; i < res->n_reasons; i++)
+			if (strcmp(res->reasons[i].code, order[k]) == 0)
+				return &res->reasons[i];
+	return res->n_reasons ? &res->reasons[0] : NULL;
+}
+
+char *verify_result_line(const struct verify_result *res)
+{
+	const struct verify_reason *r = main_reason(res);
+	const char *verdict = !res->refused ? "allowed" : res->allowed ? "would refuse (monitor)"
+								       : "refused";
+	size_t more = res->n_reasons + res->n_more - 1;
+	char suffix[48] = "";
+
+	if (!r)
+		return strdup_printf("%s %s%s%s", verdict, res->image ? res->image : "image",
+				     res->policy ? " by policy " : "",
+				     res->policy ? res->policy : "");
+	if (more)
+		snprintf(suffix, sizeof(suffix), " (+%zu more)", more);
+	return strdup_printf("%s %s: %s%s", verdict, res->image ? res->image : "image",
+			     r->message ? r->message : r->code, suffix);
+}
+
+static json_t *digest_json(bool has, const struct digest *d)
+{
+	char buf[DIGEST_STRING_MAX];
+
+	return has ? json_string(digest_format(d, buf)) : json_null();
+}
+
+json_t *verify_result_json(const struct verify_result *res)
+{
+	json_t *reasons = json_array();
+
+	for (size_t i = 0; i < res->n_reasons; i++)
+		json_array_append_new(reasons,
+				      json_pack("{s:s,s:s?,s:s?}", "code", res->reasons[i].code,
+						"message", res->reasons[i].message, "path",
+						res->reasons[i].path));
+	return json_pack("{s:s,s:b,s:s,s:s?,s:s?,s:{s:o,s:o,s:o},s:o,s:I}", "verdict",
+			 res->refused ? "refused" : "allowed", "allowed", res->allowed, "mode",
+			 res->mode == VERIFY_MONITOR ? "monitor" : "enforce", "image", res->image,
+			 "policy", res->policy, "digests", "manifest",
+			 digest_json(res->has_manifest, &res->manifest), "config",
+			 digest_json(res->has_config, &res->config), "root",
+			 digest_json(res->has_root, &res->root), "reasons", reasons,
+			 "moreReasons", (json_int_t)res->n_more);
+}
+
+void verify_source(const struct store *s, const char *source, const struct image_options *io,
+		   const struct fingerprint_options *fo, const struct verify_options *o,
+		   struct verify_result *res, struct image **ret_img, struct fingerprint **ret_fp)
+{
+	_cleanup_(image_freep) struct image *img = NULL;
+	_cleanup_(fingerprint_freep) struct fingerprint *fp = NULL;
+	struct fingerprint_options opts = *fo;
+	struct error err = { 0 };
+	int r;
+
+	if (ret_fp)
+		*ret_fp = NULL;
+	if (ret_img)
+		*ret_img = NULL;
+	opts.keep_layer_tables = false;
+	r = image_open(source, io, &img, &err);
+	if (r >= 0)
+		r = fingerprint_image(img, &opts, &fp, &err);
+	if (r < 0) {
+		check_store(s, res);
+		verify_refuse(res, "integrity", NULL, "%s", err.message[0] ? err.message
+								 : strerror(-r));
+		return;
+	}
+	if (img->name) {
+		free(res->image);
+		res->image = strdup(img->name);
+	}
+	verify_fingerprint(s, fp, o, res);
+	if (ret_fp)
+		*ret_fp = TAKE_PTR(fp);
+	if (ret_img)
+		*ret_img = TAKE_PTR(img);
+}
