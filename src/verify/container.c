@@ -252,19 +252,26 @@ static void check_shadow(const char *root, const char *layer, const struct finge
 	table_release(&upper);
 }
 
+/* A bundle from Docker has /.dockerenv in its rootfs, which no image holds: ignore it too. */
 static void verify_rootfs(const struct store *s, const char *rootfs,
 			  const struct container_options *co, const struct verify_options *o,
 			  struct verify_result *res)
 {
 	_cleanup_free_ char *source = strdup_printf("dir:%s", rootfs);
+	_cleanup_free_ char **excludes = calloc(co->fingerprint->n_excludes + 2, sizeof(char *));
+	struct fingerprint_options fo = *co->fingerprint;
 
 	free(res->image);
 	res->image = strdup(rootfs);
-	if (!source) {
+	if (!source || !excludes) {
 		verify_refuse(res, "error", NULL, "out of memory");
 		return;
 	}
-	verify_source(s, source, &(struct image_options){ 0 }, co->fingerprint, o, res, NULL, NULL);
+	for (size_t i = 0; i < fo.n_excludes; i++)
+		excludes[i] = fo.excludes[i];
+	excludes[fo.n_excludes++] = (char *)"/.dockerenv";
+	fo.excludes = excludes;
+	verify_source(s, source, &(struct image_options){ 0 }, &fo, o, res, NULL, NULL);
 }
 
 void verify_container(const struct store *s, const char *id, const char *bundle,
