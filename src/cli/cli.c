@@ -8,6 +8,7 @@
 
 #include "basic/fs.h"
 #include "cli.h"
+#include "daemon/imprintd.h"
 
 static int report(const struct cli *c, const char *msg)
 {
@@ -178,6 +179,11 @@ void check_options_init(struct check_options *o, const char *audit_default)
 		o->verify.mode = VERIFY_MONITOR;
 	if ((v = getenv("IMPRINT_AUDIT_LOG")))
 		o->audit_log = v;
+	o->socket_path = IMPRINTD_SOCKET;
+	if ((v = getenv("IMPRINT_SOCKET")) && *v)
+		o->socket_path = v;
+	if ((v = getenv("IMPRINT_PARANOID")) && strcmp(v, "1") == 0)
+		o->paranoid = true;
 }
 
 int check_options_parse(struct check_options *o, const struct cli *c, int opt, const char *arg)

@@ -55,6 +55,8 @@ enum {
 	OPT_FINGERPRINT_DIR,
 	OPT_MODE,
 	OPT_AUDIT_LOG,
+	OPT_SOCKET,
+	OPT_PARANOID,
 };
 
 #define SOURCE_LONG_OPTIONS                                                         \
@@ -88,6 +90,8 @@ struct check_options {
 	struct store_options store;
 	struct verify_options verify;
 	const char *audit_log; /* NULL: no audit file */
+	const char *socket_path; /* imprintd's socket (hook, wrapper) */
+	bool paranoid;           /* never ask imprintd: verify everything here */
 };
 
 #define CHECK_LONG_OPTIONS                                                      \
@@ -137,3 +141,4 @@ int verb_policy(int argc, char **argv);
 int verb_verify(int argc, char **argv);
 int verb_hook(int argc, char **argv);
 int verb_runtime(int argc, char **argv);
+int verb_daemon(int argc, char **argv);

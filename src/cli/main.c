@@ -20,6 +20,7 @@ static const struct verb {
 	{ "verify", verb_verify, "is this stored image allowed by the host's policies?" },
 	{ "hook", verb_hook, "OCI runtime hook: verify a container's image before it starts" },
 	{ "runtime", verb_runtime, "runc wrapper (imprint-runc): verify, then run runc" },
+	{ "daemon", verb_daemon, "imprintd: verify with a cache of layers watched by fanotify" },
 };
 
 static void help(FILE *f)
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
 	/* Installed as imprint-runc, every argument is runc's. */
 	if (strcmp(base, "imprint-runc") == 0)
 		return verb_runtime(argc, argv);
+	if (strcmp(base, "imprintd") == 0)
+		return verb_daemon(argc, argv);
 
 	while ((c = getopt_long(argc, argv, "+vVh", options, NULL)) != -1) {
 		switch (c) {

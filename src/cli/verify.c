@@ -43,6 +43,7 @@ int verb_verify(int argc, char **argv)
 	struct check_options co;
 	struct source_options so;
 	struct error err = { 0 };
+	int64_t start = verify_clock_us();
 	int opt, r;
 
 	source_options_init(&so);
@@ -85,6 +86,7 @@ int verb_verify(int argc, char **argv)
 						     .threads = so.threads },
 		      &co.verify, &res, NULL, NULL);
 	verify_finish(&res, &co.verify);
+	res.elapsed_us = verify_clock_us() - start;
 	if (co.audit_log && *co.audit_log)
 		audit_record(co.audit_log, "verify", NULL, &res);
 	print_verdict(&c, &res);

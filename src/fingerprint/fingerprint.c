@@ -54,7 +54,10 @@ static int read_layer(struct layer_job *job, size_t i)
 		_cleanup_close_ int fd = -1;
 
 		r = image_layer_open_dir(img, i, &fd, err);
-		if (r >= 0)
+		if (r >= 0 && job->opts->read_dir)
+			r = job->opts->read_dir(job->opts->read_dir_userdata, fd, &wo,
+						&job->tables[i], err);
+		else if (r >= 0)
 			r = layer_read_dir(fd, &wo, &job->tables[i], err);
 	} else {
 		struct blob *b = NULL;
@@ -113,26 +116,6 @@ static int read_layers(struct layer_job *job, struct error *err)
 	for (size_t i = 0; i < job->img->n_layers; i++)
 		if (job->results[i] < 0)
 			return error_set(err, job->results[i], "%s", job->errs[i].message);
-	return 0;
-}
-
-static int table_copy(const struct table *src, struct table *ret)
-{
-	struct table t = { 0 };
-
-	for (size_t i = 0; i < src->n; i++) {
-		struct entry *e;
-		char *path = strdup(src->entries[i].path);
-		int r = path ? table_add(&t, path, &e) : -ENOMEM;
-
-		if (r >= 0)
-			r = entry_copy_content(e, &src->entries[i]);
-		if (r < 0) {
-			table_release(&t);
-			return r;
-		}
-	}
-	*ret = t;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "basic/error.h"
 #include "basic/macro.h"
 #include "image/image.h"
+#include "layer.h"
 #include "table.h"
 
 #define FINGERPRINT_API_VERSION "imprint.dev/v1alpha1"
@@ -39,6 +40,11 @@ struct fingerprint_options {
 	size_t n_excludes;
 	bool keep_layer_tables;
 	unsigned threads; /* 0: number of CPUs */
+	/* If set, reads each directory layer instead of layer_read_dir() (imprintd's cache of
+	 * verified layers): same contract, the table is not yet finalized. */
+	int (*read_dir)(void *userdata, int dirfd, const struct walk_options *wo,
+			struct table *ret, struct error *err);
+	void *read_dir_userdata;
 };
 
 /* The paths excluded by default (docs/formats.md), NULL-terminated. */

@@ -591,3 +591,23 @@ int table_digest(const struct table *t, struct digest *ret)
 	sha256_release(&sha);
 	return r < 0 ? r : 0;
 }
+
+int table_copy(const struct table *src, struct table *ret)
+{
+	struct table t = { 0 };
+
+	for (size_t i = 0; i < src->n; i++) {
+		struct entry *e;
+		char *path = strdup(src->entries[i].path);
+		int r = path ? table_add(&t, path, &e) : -ENOMEM;
+
+		if (r >= 0)
+			r = entry_copy_content(e, &src->entries[i]);
+		if (r < 0) {
+			table_release(&t);
+			return r;
+		}
+	}
+	*ret = t;
+	return 0;
+}

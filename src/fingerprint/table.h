@@ -100,3 +100,5 @@ int table_digest(const struct table *t, struct digest *ret);
 /* Copy the content fields (type, mode, owner, size, sha256, target, device, xattrs) of src into
  * dst, keeping dst's path. */
 int entry_copy_content(struct entry *dst, const struct entry *src);
+/* A deep copy of a table. */
+int table_copy(const struct table *src, struct table *ret);

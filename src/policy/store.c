@@ -408,6 +408,7 @@ void store_match(const struct store *s, const struct digest *manifest,
 			if (!ret->entry) {
 				ret->entry = v;
 				ret->policy = s->policies[i].name;
+				ret->serial = s->policies[i].serial;
 			}
 		}
 	}

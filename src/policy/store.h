@@ -69,6 +69,7 @@ struct store_match {
 	const char *revoked_by, *revoke_reason; /* policy name and reason; borrowed */
 	json_t *entry;                          /* the first matching image entry, or NULL */
 	const char *policy;                     /* its policy's name */
+	int64_t serial;                         /* and serial */
 	bool enforce;                           /* some matching entry says enforce */
 	bool default_deny;                      /* some policy's defaultAction is deny */
 };

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "basic/fs.h"
@@ -181,6 +182,7 @@ void verify_fingerprint(const struct store *s, const struct fingerprint *fp,
 		return;
 	}
 	res->policy = strdup(m.policy);
+	res->policy_serial = m.serial;
 	res->entry_monitor = !m.enforce;
 	if (!json_digest(json_object_get(m.entry, "rootDigest"), &root)) {
 		verify_refuse(res, "error", NULL, "policy entry without rootDigest");
@@ -244,21 +246,25 @@ static json_t *digest_json(bool has, const struct digest *d)
 
 json_t *verify_result_json(const struct verify_result *res)
 {
-	json_t *reasons = json_array();
+	const struct verify_reason *top = main_reason(res);
+	json_t *reasons = json_array(), *j;
 
 	for (size_t i = 0; i < res->n_reasons; i++)
 		json_array_append_new(reasons,
 				      json_pack("{s:s,s:s?,s:s?}", "code", res->reasons[i].code,
 						"message", res->reasons[i].message, "path",
 						res->reasons[i].path));
-	return json_pack("{s:s,s:b,s:s,s:s?,s:s?,s:{s:o,s:o,s:o},s:o,s:I}", "verdict",
-			 res->refused ? "refused" : "allowed", "allowed", res->allowed, "mode",
-			 res->mode == VERIFY_MONITOR ? "monitor" : "enforce", "image", res->image,
-			 "policy", res->policy, "digests", "manifest",
-			 digest_json(res->has_manifest, &res->manifest), "config",
-			 digest_json(res->has_config, &res->config), "root",
-			 digest_json(res->has_root, &res->root), "reasons", reasons,
-			 "moreReasons", (json_int_t)res->n_more);
+	j = json_pack("{s:s,s:b,s:s,s:s?,s:s?,s:o,s:{s:o,s:o,s:o},s:s?,s:s?,s:o,s:I,s:I}",
+		      "verdict", res->refused ? "refused" : "allowed", "allowed", res->allowed,
+		      "mode", res->mode == VERIFY_MONITOR ? "monitor" : "enforce", "image",
+		      res->image, "policy", res->policy, "policySerial",
+		      res->policy ? json_integer(res->policy_serial) : json_null(), "digests",
+		      "manifest", digest_json(res->has_manifest, &res->manifest), "config",
+		      digest_json(res->has_config, &res->config), "root",
+		      digest_json(res->has_root, &res->root), "reason", top ? top->code : NULL,
+		      "path", top ? top->path : NULL, "reasons", reasons, "moreReasons",
+		      (json_int_t)res->n_more, "elapsedUs", (json_int_t)res->elapsed_us);
+	return j;
 }
 
 void verify_source(const struct store *s, const char *source, const struct image_options *io,
@@ -294,4 +300,66 @@ void verify_source(const struct store *s, const char *source, const struct image
 		*ret_fp = TAKE_PTR(fp);
 	if (ret_img)
 		*ret_img = TAKE_PTR(img);
+}
+
+int64_t verify_clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *const reason_codes[] = { "policy-store", "revoked", "unknown-image",
+					    "integrity", "layers", "content", "file", "shadowed",
+					    "error" };
+
+/* Reason codes are static strings: map a parsed one back to ours. */
+static const char *reason_code(const char *s)
+{
+	for (size_t i = 0; s && i < ARRAY_SIZE(reason_codes); i++)
+		if (strcmp(s, reason_codes[i]) == 0)
+			return reason_codes[i];
+	return "error";
+}
+
+static void digest_from_json(json_t *v, bool *has, struct digest *d)
+{
+	*has = json_is_string(v) && digest_parse(json_string_value(v), d) == 0;
+}
+
+int verify_result_from_json(json_t *j, struct verify_result *res)
+{
+	const char *verdict = json_string_value(json_object_get(j, "verdict"));
+	const char *mode = json_string_value(json_object_get(j, "mode"));
+	json_t *allowed = json_object_get(j, "allowed"), *digests = json_object_get(j, "digests");
+	json_t *reasons = json_object_get(j, "reasons"), *v;
+	size_t i;
+
+	if (!verdict || !mode || !json_is_boolean(allowed) || !json_is_array(reasons) ||
+	    (strcmp(verdict, "allowed") != 0 && strcmp(verdict, "refused") != 0))
+		return -EBADMSG;
+	free(res->image);
+	res->image = json_string_value(json_object_get(j, "image"))
+			     ? strdup(json_string_value(json_object_get(j, "image")))
+			     : NULL;
+	if (json_string_value(json_object_get(j, "policy")))
+		res->policy = strdup(json_string_value(json_object_get(j, "policy")));
+	res->policy_serial = json_integer_value(json_object_get(j, "policySerial"));
+	digest_from_json(json_object_get(digests, "manifest"), &res->has_manifest, &res->manifest);
+	digest_from_json(json_object_get(digests, "config"), &res->has_config, &res->config);
+	digest_from_json(json_object_get(digests, "root"), &res->has_root, &res->root);
+	json_array_foreach(reasons, i, v) {
+		const char *path = json_string_value(json_object_get(v, "path"));
+		const char *msg = json_string_value(json_object_get(v, "message"));
+
+		verify_refuse(res, reason_code(json_string_value(json_object_get(v, "code"))), path,
+			      "%s", msg ? msg : "(no message)");
+	}
+	res->n_more += (size_t)json_integer_value(json_object_get(j, "moreReasons"));
+	/* The verdict stands as the daemon gave it, reasons or not. */
+	res->refused = strcmp(verdict, "refused") == 0;
+	res->allowed = json_is_true(allowed);
+	res->mode = strcmp(mode, "monitor") == 0 ? VERIFY_MONITOR : VERIFY_ENFORCE;
+	return 0;
 }

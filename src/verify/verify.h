@@ -29,6 +29,8 @@ struct verify_result {
 	enum verify_mode mode;
 	char *image;    /* what the user knows the image as: a name, ID or source */
 	char *policy;   /* the name of the policy whose entry matched, or NULL */
+	int64_t policy_serial;
+	int64_t elapsed_us; /* set by the caller: the time the decision took */
 	bool has_manifest, has_config, has_root;
 	struct digest manifest, config, root;
 	struct verify_reason reasons[VERIFY_REASONS_MAX];
@@ -69,3 +71,9 @@ json_t *verify_result_json(const struct verify_result *res);
 void verify_source(const struct store *s, const char *source, const struct image_options *io,
 		   const struct fingerprint_options *fo, const struct verify_options *o,
 		   struct verify_result *res, struct image **ret_img, struct fingerprint **ret_fp);
+
+/* A monotonic clock in microseconds, for ->elapsed_us. */
+int64_t verify_clock_us(void);
+
+/* Read back the JSON form (imprintd's answer). -EBADMSG if it is not one. */
+int verify_result_from_json(json_t *j, struct verify_result *res);

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* imprintd: the long-running verifier (docs/verify.md, "imprintd"). It answers "may this
+ * container start?" over a unix socket, with the same checks as the hook, but reads each
+ * layer directory once and keeps it verified in memory until fanotify reports a change.
+ *
+ * The protocol: the client connects, writes one JSON request and shuts down its write side;
+ * the daemon answers with one JSON document and closes. Requests:
+ *   {"op": "verify", "id": ID, "bundle": PATH, "storageRoot": PATH|null,
+ *    "mode": "enforce"|"monitor"}    -> the verdict (verify_result_json)
+ *   {"op": "status"}                 -> {"layers", "hits", "misses", "invalidations", "events"}
+ * Only root (or the daemon's own uid) may connect; the client checks the daemon is root too. */
+#pragma once
+
+#include "policy/store.h"
+#include "verify/verify.h"
+
+#define IMPRINTD_SOCKET "/run/imprint/imprintd.sock"
+#define IMPRINTD_TIMEOUT_MS 20000
+
+struct imprintd_options {
+	const char *socket_path;
+	struct store_options store;
+	struct verify_options verify;
+	unsigned threads;
+};
+
+/* Serve until SIGTERM or SIGINT. */
+int imprintd_run(const struct imprintd_options *o, struct error *err);
+
+/* Ask the daemon about a container. 0 with res filled (its image, reasons, verdict), or a
+ * negative errno if there is no usable daemon (the caller then verifies by itself). */
+int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
+		 const char *storage_root, enum verify_mode mode, struct verify_result *res,
+		 struct error *err);
+
+/* The status document, as text. */
+int imprintd_status(const char *socket_path, char **ret, struct error *err);
