@@ -40,8 +40,7 @@ int container_decide(const char *event, const char *id, const char *bundle,
 		     const char *setup_error, char **ret_line)
 {
 	_cleanup_(store_freep) struct store *store = NULL;
-	struct fingerprint_options fo = { .excludes = (char *const *)fingerprint_default_excludes,
-					  .threads = threads };
+	struct fingerprint_options fo;
 	struct container_options cto = { .storage_root = storage_root, .fingerprint = &fo };
 	struct verify_result res;
 	struct error err = { 0 }, ask_err = { 0 };
@@ -49,8 +48,8 @@ int container_decide(const char *event, const char *id, const char *bundle,
 	bool answered = false;
 	int r;
 
-	while (fo.excludes[fo.n_excludes])
-		fo.n_excludes++;
+	fingerprint_options_default(&fo);
+	fo.threads = threads;
 	verify_result_init(&res, id ? id : "container");
 	if (setup_error) {
 		verify_refuse(&res, "error", NULL, "%s", setup_error);

@@ -83,10 +83,7 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 	const char *root = json_string_value(json_object_get(req, "storageRoot"));
 	const char *mode = json_string_value(json_object_get(req, "mode"));
 	_cleanup_(store_freep) struct store *store = NULL;
-	struct fingerprint_options fo = { .excludes = (char *const *)fingerprint_default_excludes,
-					  .threads = o->threads,
-					  .read_dir = layer_cache_read_dir,
-					  .read_dir_userdata = cache };
+	struct fingerprint_options fo;
 	struct container_options co = { .storage_root = root, .fingerprint = &fo };
 	struct verify_options vo = o->verify;
 	struct verify_result res;
@@ -94,8 +91,10 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 	json_t *j;
 	int r;
 
-	while (fo.excludes[fo.n_excludes])
-		fo.n_excludes++;
+	fingerprint_options_default(&fo);
+	fo.threads = o->threads;
+	fo.read_dir = layer_cache_read_dir;
+	fo.read_dir_userdata = cache;
 	vo.mode = mode && strcmp(mode, "monitor") == 0 ? VERIFY_MONITOR : VERIFY_ENFORCE;
 	verify_result_init(&res, id);
 	if (!id || !bundle || bundle[0] != '/')

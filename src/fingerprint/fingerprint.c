@@ -16,6 +16,13 @@ const char *const fingerprint_default_excludes[] = {
 	"/sys", NULL,
 };
 
+void fingerprint_options_default(struct fingerprint_options *o)
+{
+	*o = (struct fingerprint_options){ .excludes = (char *const *)fingerprint_default_excludes };
+	while (o->excludes[o->n_excludes])
+		o->n_excludes++;
+}
+
 struct fingerprint *fingerprint_free(struct fingerprint *fp)
 {
 	if (!fp)

@@ -49,6 +49,8 @@ struct fingerprint_options {
 
 /* The paths excluded by default (docs/formats.md), NULL-terminated. */
 extern const char *const fingerprint_default_excludes[];
+/* Options with the default excludes, all CPUs, no cache. */
+void fingerprint_options_default(struct fingerprint_options *o);
 
 int fingerprint_image(struct image *img, const struct fingerprint_options *opts,
 		      struct fingerprint **ret, struct error *err);
