@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "verify/audit.h"
 #include "daemon/imprintd.h"
-#include "verify/container.h"
+#include "oci/container.h"
 
 static void help(void)
 {

@@ -21,7 +21,7 @@
 #include "basic/fs.h"
 #include "imprintd.h"
 #include "layer_cache.h"
-#include "verify/container.h"
+#include "oci/container.h"
 
 #define REQUEST_MAX (64u * 1024)
 #define ANSWER_MAX (4u * 1024 * 1024)

@@ -12,7 +12,7 @@
 
 #include "fingerprint/fingerprint.h"
 #include "policy/store.h"
-#include "verify.h"
+#include "verify/verify.h"
 
 struct container_options {
 	const char *storage_root; /* NULL: from the bundle path, else the default root */
