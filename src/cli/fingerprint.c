@@ -123,6 +123,9 @@ int verb_fingerprint(int argc, char **argv)
 	const char *output = NULL;
 	int opt, r;
 
+	/* imprint fingerprint show FILE: a behavioral fingerprint as a tree (learn.c) */
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return behavior_show_main(argc - 1, argv + 1);
 	source_options_init(&so);
 	while ((opt = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
 		switch (opt) {

@@ -21,6 +21,9 @@ static const struct verb {
 	{ "hook", verb_hook, "OCI runtime hook: verify a container's image before it starts" },
 	{ "runtime", verb_runtime, "runc wrapper (imprint-runc): verify, then run runc" },
 	{ "daemon", verb_daemon, "imprintd: verify with a cache of layers watched by fanotify" },
+	{ "learn", verb_learn, "learn a behavioral fingerprint; --merge several into one" },
+	{ "behavior-diff", verb_behavior_diff, "compare two behavioral fingerprints" },
+	{ "watch", verb_watch, "alert when running containers drift from their fingerprint" },
 };
 
 static void help(FILE *f)
@@ -29,7 +32,7 @@ static void help(FILE *f)
 		   "Fingerprint container images and check them against what they should be.\n\n"
 		   "Verbs:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-		fprintf(f, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(f, "  %-14s %s\n", verbs[i].name, verbs[i].summary);
 	fprintf(f, "\nOptions:\n"
 		   "  -v, --verbose   more messages on stderr (repeat for debug)\n"
 		   "  -V, --version   print the version\n"

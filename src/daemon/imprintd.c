@@ -93,8 +93,10 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 
 	fingerprint_options_default(&fo);
 	fo.threads = o->threads;
-	fo.read_dir = layer_cache_read_dir;
-	fo.read_dir_userdata = cache;
+	fo.cache = &(struct fingerprint_cache){ .read_dir = layer_cache_read_dir,
+						.lookup = layer_cache_lookup,
+						.store = layer_cache_store,
+						.userdata = cache };
 	vo.mode = mode && strcmp(mode, "monitor") == 0 ? VERIFY_MONITOR : VERIFY_ENFORCE;
 	verify_result_init(&res, id);
 	if (!id || !bundle || bundle[0] != '/')
@@ -116,9 +118,10 @@ static json_t *answer_status(struct layer_cache *cache)
 
 	layer_cache_drain(cache);
 	layer_cache_stats(cache, &st);
-	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "layers", (json_int_t)st.layers, "hits",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "layers", (json_int_t)st.layers, "hits",
 			 (json_int_t)st.hits, "misses", (json_int_t)st.misses, "invalidations",
-			 (json_int_t)st.invalidations, "events", (json_int_t)st.events);
+			 (json_int_t)st.invalidations, "events", (json_int_t)st.events, "imageHits",
+			 (json_int_t)st.image_hits);
 }
 
 static void serve_one(const struct imprintd_options *o, struct layer_cache *cache, int fd)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "layer_cache.h"
+#include "basic/fs.h"
 
 #define CACHE_LAYERS_MAX 4096
 #define HANDLES_MAX (16u * 1024 * 1024)
@@ -29,6 +30,7 @@
 	 FAN_CREATE | FAN_DELETE | FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR)
 
 struct cached_layer {
+	uint64_t gen; /* unique: what a cached image's fingerprint was computed from */
 	dev_t dev;
 	ino_t ino;
 	uint64_t options;  /* what the walk options hash to: a different walk is another entry */
@@ -39,10 +41,25 @@ struct cached_layer {
 	bool dirty;
 };
 
+/* A whole image's fingerprint, valid while every layer it was computed from is still cached
+ * clean under the same generation. */
+struct cached_image {
+	struct digest config;
+	uint64_t options;
+	uint64_t *gens;
+	size_t n_gens;
+	struct fingerprint *fp;
+};
+
+#define CACHE_IMAGES_MAX 256
+
 struct layer_cache {
 	int fan_fd;
+	uint64_t next_gen;
 	struct cached_layer **layers;
 	size_t n_layers;
+	struct cached_image images[CACHE_IMAGES_MAX];
+	size_t n_images, next_image;
 	dev_t *marked; /* filesystems that carry our mark */
 	size_t n_marked;
 	struct layer_cache_stats stats;
@@ -106,10 +123,19 @@ static void layer_free(struct cached_layer *l)
 	free(l);
 }
 
+static void image_release(struct cached_image *i)
+{
+	free(i->gens);
+	fingerprint_free(i->fp);
+	*i = (struct cached_image){ 0 };
+}
+
 struct layer_cache *layer_cache_free(struct layer_cache *c)
 {
 	if (!c)
 		return NULL;
+	for (size_t i = 0; i < c->n_images; i++)
+		image_release(&c->images[i]);
 	for (size_t i = 0; i < c->n_layers; i++)
 		layer_free(c->layers[i]);
 	free(c->layers);
@@ -330,7 +356,8 @@ static struct cached_layer *register_layer(struct layer_cache *c, int dirfd,
 		return NULL;
 	}
 	c->layers = grown;
-	*l = (struct cached_layer){ .dev = st->st_dev, .ino = st->st_ino, .options = options };
+	*l = (struct cached_layer){ .gen = ++c->next_gen, .dev = st->st_dev, .ino = st->st_ino,
+				    .options = options };
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (record_handle(l, &sfs.f_fsid, dirfd, "") < 0 || fd < 0 ||
 	    record_tree(l, &sfs.f_fsid, fd, 0) < 0) {
@@ -373,4 +400,105 @@ int layer_cache_read_dir(void *cache, int dirfd, const struct walk_options *wo,
 		l->dirty = true; /* used this once; dropped at the next drain */
 	l->ready = true;
 	return r;
+}
+
+/* ---- whole images ---- */
+
+static struct cached_layer *clean_layer(struct layer_cache *c, const struct stat *st,
+					uint64_t options)
+{
+	for (size_t i = 0; i < c->n_layers; i++) {
+		struct cached_layer *x = c->layers[i];
+
+		if (x->ready && !x->dirty && x->dev == st->st_dev && x->ino == st->st_ino &&
+		    x->options == options)
+			return x;
+	}
+	return NULL;
+}
+
+/* The generation of each of img's layers as cached clean now; false if one is not. */
+static bool image_gens(struct layer_cache *c, struct image *img,
+		       const struct fingerprint_options *o, uint64_t *gens)
+{
+	struct walk_options wo = { .overlay = img->transport == TRANSPORT_CONTAINERS_STORAGE,
+				   .excludes = o->excludes, .n_excludes = o->n_excludes };
+	uint64_t options = options_key(&wo);
+
+	if (!image_layers_are_dirs(img) || img->transport == TRANSPORT_DIR || !img->has_config)
+		return false;
+	for (size_t i = 0; i < img->n_layers; i++) {
+		_cleanup_close_ int fd = -1;
+		struct cached_layer *l;
+		struct stat st;
+
+		if (image_layer_open_dir(img, i, &fd, NULL) < 0 || fstat(fd, &st) < 0)
+			return false;
+		l = clean_layer(c, &st, options);
+		if (!l)
+			return false;
+		gens[i] = l->gen;
+	}
+	return true;
+}
+
+static uint64_t image_options(const struct fingerprint_options *o)
+{
+	struct walk_options wo = { .excludes = o->excludes, .n_excludes = o->n_excludes };
+
+	return options_key(&wo);
+}
+
+int layer_cache_lookup(void *cache, struct image *img, const struct fingerprint_options *o,
+		       struct fingerprint **ret)
+{
+	struct layer_cache *c = cache;
+	_cleanup_free_ uint64_t *gens = calloc(img->n_layers + 1, sizeof(uint64_t));
+
+	layer_cache_drain(c);
+	if (!gens || !image_gens(c, img, o, gens))
+		return 0;
+	for (size_t i = 0; i < c->n_images; i++) {
+		struct cached_image *x = &c->images[i];
+
+		if (digest_equal(&x->config, &img->config_digest) && x->options == image_options(o) &&
+		    x->n_gens == img->n_layers &&
+		    memcmp(x->gens, gens, img->n_layers * sizeof(uint64_t)) == 0 &&
+		    fingerprint_copy(x->fp, ret) >= 0) {
+			(*ret)->has_manifest = img->has_manifest;
+			(*ret)->manifest_digest = img->manifest_digest;
+			c->stats.image_hits++;
+			c->stats.hits++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void layer_cache_store(void *cache, struct image *img, const struct fingerprint_options *o,
+		       const struct fingerprint *fp)
+{
+	struct layer_cache *c = cache;
+	struct cached_image x = { .config = img->config_digest, .options = image_options(o),
+				  .n_gens = img->n_layers };
+
+	layer_cache_drain(c);
+	x.gens = calloc(img->n_layers + 1, sizeof(uint64_t));
+	if (!x.gens || !image_gens(c, img, o, x.gens) || fingerprint_copy(fp, &x.fp) < 0) {
+		image_release(&x);
+		return;
+	}
+	for (size_t i = 0; i < c->n_images; i++)
+		if (digest_equal(&c->images[i].config, &x.config) && c->images[i].options == x.options) {
+			image_release(&c->images[i]);
+			c->images[i] = x;
+			return;
+		}
+	if (c->n_images < CACHE_IMAGES_MAX) {
+		c->images[c->n_images++] = x;
+		return;
+	}
+	image_release(&c->images[c->next_image]); /* full: replace round-robin */
+	c->images[c->next_image] = x;
+	c->next_image = (c->next_image + 1) % CACHE_IMAGES_MAX;
 }

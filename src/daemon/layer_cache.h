@@ -12,6 +12,7 @@
 
 #include "basic/error.h"
 #include "basic/macro.h"
+#include "fingerprint/fingerprint.h"
 #include "fingerprint/layer.h"
 
 struct layer_cache;
@@ -31,7 +32,14 @@ void layer_cache_drain(struct layer_cache *c);
 int layer_cache_read_dir(void *cache, int dirfd, const struct walk_options *wo,
 			 struct table *ret, struct error *err);
 
+/* A fingerprint_cache's lookup and store: a whole image's fingerprint, reused while all its
+ * layers stay cached clean (no re-merge, no re-digest). */
+int layer_cache_lookup(void *cache, struct image *img, const struct fingerprint_options *o,
+		       struct fingerprint **ret);
+void layer_cache_store(void *cache, struct image *img, const struct fingerprint_options *o,
+		       const struct fingerprint *fp);
+
 struct layer_cache_stats {
-	size_t layers, hits, misses, invalidations, events;
+	size_t layers, hits, misses, invalidations, events, image_hits;
 };
 void layer_cache_stats(const struct layer_cache *c, struct layer_cache_stats *ret);

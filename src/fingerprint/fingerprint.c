@@ -38,6 +38,36 @@ struct fingerprint *fingerprint_free(struct fingerprint *fp)
 	return NULL;
 }
 
+static int set_excludes(struct fingerprint *fp, const struct fingerprint_options *opts);
+
+int fingerprint_copy(const struct fingerprint *src, struct fingerprint **ret)
+{
+	_cleanup_(fingerprint_freep) struct fingerprint *fp = calloc(1, sizeof(*fp));
+	struct fingerprint_options o = { .excludes = src->excludes, .n_excludes = src->n_excludes };
+	int r;
+
+	if (!fp)
+		return -ENOMEM;
+	*fp = *src;
+	fp->excludes = NULL;
+	fp->n_excludes = 0;
+	fp->layers = calloc(src->n_layers + 1, sizeof(*fp->layers));
+	fp->n_layers = 0;
+	fp->root = (struct table){ 0 };
+	r = fp->layers ? set_excludes(fp, &o) : -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < src->n_layers; i++) {
+		fp->layers[i] = src->layers[i];
+		fp->layers[i].table = (struct table){ 0 };
+		fp->n_layers = i + 1;
+		r = table_copy(&src->layers[i].table, &fp->layers[i].table);
+	}
+	if (r >= 0)
+		r = table_copy(&src->root, &fp->root);
+	if (r >= 0)
+		*ret = TAKE_PTR(fp);
+	return r;
+}
+
 struct layer_job {
 	struct image *img;
 	const struct fingerprint_options *opts;
@@ -61,9 +91,9 @@ static int read_layer(struct layer_job *job, size_t i)
 		_cleanup_close_ int fd = -1;
 
 		r = image_layer_open_dir(img, i, &fd, err);
-		if (r >= 0 && job->opts->read_dir)
-			r = job->opts->read_dir(job->opts->read_dir_userdata, fd, &wo,
-						&job->tables[i], err);
+		if (r >= 0 && job->opts->cache)
+			r = job->opts->cache->read_dir(job->opts->cache->userdata, fd, &wo,
+						       &job->tables[i], err);
 		else if (r >= 0)
 			r = layer_read_dir(fd, &wo, &job->tables[i], err);
 	} else {
@@ -149,6 +179,8 @@ int fingerprint_image(struct image *img, const struct fingerprint_options *opts,
 
 	if (!fp)
 		return -ENOMEM;
+	if (opts->cache && opts->cache->lookup(opts->cache->userdata, img, opts, ret) > 0)
+		return 0;
 	fp->has_manifest = img->has_manifest;
 	fp->manifest_digest = img->manifest_digest;
 	fp->has_config = img->has_config;
@@ -195,6 +227,8 @@ int fingerprint_image(struct image *img, const struct fingerprint_options *opts,
 		table_exclude(&fp->root, opts->excludes, opts->n_excludes);
 		r = table_digest(&fp->root, &fp->root_digest);
 	}
+	if (r >= 0 && opts->cache)
+		opts->cache->store(opts->cache->userdata, img, opts, fp);
 	if (r >= 0)
 		*ret = TAKE_PTR(fp);
 out:

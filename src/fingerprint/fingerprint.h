@@ -40,11 +40,23 @@ struct fingerprint_options {
 	size_t n_excludes;
 	bool keep_layer_tables;
 	unsigned threads; /* 0: number of CPUs */
-	/* If set, reads each directory layer instead of layer_read_dir() (imprintd's cache of
-	 * verified layers): same contract, the table is not yet finalized. */
+	const struct fingerprint_cache *cache; /* NULL: read everything */
+};
+
+/* A cache of verified content (imprintd's, src/daemon/layer_cache.c). */
+struct fingerprint_cache {
+	/* Read a directory layer instead of layer_read_dir(): same contract, the table is not
+	 * yet finalized. */
 	int (*read_dir)(void *userdata, int dirfd, const struct walk_options *wo,
 			struct table *ret, struct error *err);
-	void *read_dir_userdata;
+	/* 1 and a copy of img's fingerprint if it is known and still valid, else 0. Called with
+	 * an opened image (manifest and config already checked). */
+	int (*lookup)(void *userdata, struct image *img, const struct fingerprint_options *o,
+		      struct fingerprint **ret);
+	/* Remember img's fingerprint, computed just now. */
+	void (*store)(void *userdata, struct image *img, const struct fingerprint_options *o,
+		      const struct fingerprint *fp);
+	void *userdata;
 };
 
 /* The paths excluded by default (docs/formats.md), NULL-terminated. */
@@ -55,6 +67,8 @@ void fingerprint_options_default(struct fingerprint_options *o);
 int fingerprint_image(struct image *img, const struct fingerprint_options *opts,
 		      struct fingerprint **ret, struct error *err);
 struct fingerprint *fingerprint_free(struct fingerprint *fp);
+/* A deep copy (the root table, the layers' digests and kept tables). */
+int fingerprint_copy(const struct fingerprint *fp, struct fingerprint **ret);
 DEFINE_FREEP(struct fingerprint, fingerprint_free)
 
 /* The file format (fpfile.c). Reading verifies the root digest and every layer table digest. */

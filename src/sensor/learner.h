@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Learning a behavioral fingerprint from sensor events (docs/sensor.md): the events of each
+ * container (cgroup) become its process tree, with the files, connections and listening ports
+ * of each process. Containers are named by the id in their cgroup path (podman, CRI-O, Docker,
+ * containerd and kubelet naming). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "basic/error.h"
+#include "fingerprint/behavior.h"
+#include "loader.h"
+
+struct learn_options {
+	char *const *command;    /* run this and learn while it runs (NULL: see container) */
+	const char *container;   /* or learn this running container (id or prefix) ... */
+	int64_t duration_ms;     /* ... for this long */
+	const char *image_name;  /* imageName of the result */
+	const char *image_digest; /* imageDigest of the result, or NULL */
+	bool verbose;
+};
+
+/* Start the sensor, run the command (or wait), and build the fingerprint. Returns the
+ * command's exit status in *ret_status (0 without a command). */
+int learn_run(const struct learn_options *o, struct behavior **ret, int *ret_status,
+	      struct error *err);
+
+/* The container id in a cgroup path ("/libpod_parent/libpod-<id>", ".../docker-<id>.scope",
+ * "crio-<id>.scope", "cri-containerd-<id>.scope", kubelet ".../<id>"), or NULL. New string. */
+char *container_id_from_cgroup(const char *path);
+
+/* The container id of a cgroup v2 id (its directory's inode number), or NULL. New string. */
+char *container_id_of_cgroup(uint64_t id);

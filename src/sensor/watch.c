@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* imprint watch: drift of running containers from their image's behavioral fingerprint.
+ *
+ * Who owns what: the watcher owns the loaded fingerprints, the index of their process nodes
+ * (by the node id the kernel side computes, sensor_node_id()) and one record per cgroup seen.
+ * Everything runs on the polling thread. The kernel side deduplicates per (cgroup, event key),
+ * so a drift is reported once per container, not at every occurrence. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "basic/fs.h"
+#include "fingerprint/behavior.h"
+#include "learner.h"
+#include "loader.h"
+#include "watch.h"
+
+#define FINGERPRINTS_MAX 1024
+#define NODES_MAX 1000000
+
+struct known_node {
+	uint64_t id;
+	const struct bprocess *p;
+	const struct bcontainer *c;
+};
+
+struct watched {
+	uint64_t cgroup;
+	char *container; /* id, or NULL: not a container */
+	char *image;     /* image id (hex), or NULL if unknown */
+	char *image_name;
+	const struct bcontainer *fp; /* its fingerprint, or NULL */
+};
+
+struct watcher {
+	const struct watch_options *o;
+	struct behavior **fps;
+	size_t n_fps;
+	struct known_node *nodes;
+	size_t n_nodes, cap_nodes;
+	struct watched *cgroups;
+	size_t n_cgroups;
+	int error;
+};
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* ---- the learned side ---- */
+
+static int add_node(struct watcher *w, uint64_t id, const struct bprocess *p,
+		    const struct bcontainer *c)
+{
+	if (w->n_nodes == w->cap_nodes) {
+		size_t cap = w->cap_nodes ? 2 * w->cap_nodes : 256;
+		struct known_node *grown;
+
+		if (cap > NODES_MAX)
+			return -E2BIG;
+		grown = realloc(w->nodes, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		w->nodes = grown;
+		w->cap_nodes = cap;
+	}
+	w->nodes[w->n_nodes++] = (struct known_node){ .id = id, .p = p, .c = c };
+	return 0;
+}
+
+/* A process's programs get ids in a chain from its parent's; a child may have been forked
+ * after any of them, so every one is a possible parent. */
+static int index_process(struct watcher *w, const struct bprocess *p, const uint64_t *parents,
+			 size_t n_parents, const struct bcontainer *c, int depth)
+{
+	uint64_t ids[BEHAVIOR_ARGS_MAX + 1];
+	size_t n_ids = 0;
+	int r = 0;
+
+	if (depth > BEHAVIOR_MAX_DEPTH)
+		return -ELOOP;
+	for (size_t k = 0; k < n_parents && r >= 0; k++) {
+		uint64_t id = parents[k];
+
+		for (size_t i = 0; i < p->n_programs && r >= 0; i++) {
+			id = sensor_node_id(id, p->uid, p->gid, p->programs[i].args,
+					    p->programs[i].n_args);
+			r = add_node(w, id, p, c);
+			if (r >= 0 && n_ids < ARRAY_SIZE(ids))
+				ids[n_ids++] = id;
+		}
+	}
+	if (n_ids == 0) /* no program of its own: its children hang from its parents */
+		for (size_t k = 0; k < n_parents && n_ids < ARRAY_SIZE(ids); k++)
+			ids[n_ids++] = parents[k];
+	for (size_t i = 0; i < p->n_children && r >= 0; i++)
+		r = index_process(w, &p->children[i], ids, n_ids, c, depth + 1);
+	return r;
+}
+
+static const struct known_node *find_node(const struct watcher *w, uint64_t id,
+					  const struct bcontainer *c)
+{
+	for (size_t i = 0; i < w->n_nodes; i++)
+		if (w->nodes[i].id == id && w->nodes[i].c == c)
+			return &w->nodes[i];
+	return NULL;
+}
+
+static int load_fingerprints(struct watcher *w, struct error *err)
+{
+	DIR *d = opendir(w->o->fingerprint_dir);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return error_set(err, -errno, "cannot read %s: %m", w->o->fingerprint_dir);
+	while (r >= 0 && (de = readdir(d))) {
+		_cleanup_free_ char *path = NULL;
+		struct behavior *b = NULL, **grown;
+		size_t n = strlen(de->d_name);
+		uint64_t root = 0;
+
+		if (de->d_name[0] == '.' || n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
+			continue;
+		if (w->n_fps == FINGERPRINTS_MAX) {
+			r = error_set(err, -E2BIG, "%s: more than %d fingerprints", w->o->fingerprint_dir,
+				      FINGERPRINTS_MAX);
+			break;
+		}
+		path = strdup_printf("%s/%s", w->o->fingerprint_dir, de->d_name);
+		r = path ? behavior_read(path, &b, err) : -ENOMEM;
+		if (r < 0)
+			break;
+		grown = realloc(w->fps, (w->n_fps + 1) * sizeof(*grown));
+		if (!grown) {
+			behavior_free(b);
+			r = -ENOMEM;
+			break;
+		}
+		w->fps = grown;
+		w->fps[w->n_fps++] = b;
+		for (size_t i = 0; r >= 0 && i < b->n_containers; i++)
+			r = index_process(w, &b->containers[i].entrypoint, &root, 1, &b->containers[i],
+					  0);
+	}
+	closedir(d);
+	return r;
+}
+
+/* ---- containers ---- */
+
+static bool digest_is(const char *digest, const char *hex)
+{
+	return digest && hex && strncmp(digest, "sha256:", 7) == 0 && strcmp(digest + 7, hex) == 0;
+}
+
+/* The image of a container from containers-storage's maps (only a map: the verdict on the
+ * image itself is the hook's business). */
+static void find_image(struct watcher *w, struct watched *x)
+{
+	for (size_t i = 0; i < w->o->n_storage_roots && !x->image; i++) {
+		_cleanup_free_ char *path = strdup_printf("%s/overlay-containers/containers.json",
+							  w->o->storage_roots[i]);
+		_cleanup_free_ char *buf = NULL;
+		json_t *j, *c;
+		size_t len, k;
+
+		if (!path || read_file(path, 64u << 20, &buf, &len) < 0)
+			continue;
+		j = json_loadb(buf, len, 0, NULL);
+		json_array_foreach(j, k, c) {
+			const char *id = json_string_value(json_object_get(c, "id"));
+			const char *image = json_string_value(json_object_get(c, "image"));
+
+			if (id && image && strcmp(id, x->container) == 0)
+				x->image = strdup(image);
+		}
+		json_decref(j);
+	}
+}
+
+static void match_fingerprint(struct watcher *w, struct watched *x)
+{
+	for (size_t i = 0; i < w->n_fps && !x->fp; i++)
+		for (size_t k = 0; k < w->fps[i]->n_containers; k++) {
+			const struct bcontainer *c = &w->fps[i]->containers[k];
+
+			if (digest_is(c->image_digest, x->image)) {
+				x->fp = c;
+				x->image_name = c->image_name ? strdup(c->image_name) : NULL;
+				break;
+			}
+		}
+}
+
+static void now_rfc3339(char buf[static 48])
+{
+	struct timespec ts;
+	struct tm tm;
+	char base[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, 48, "%.20s.%09ldZ", base, ts.tv_nsec % 1000000000);
+}
+
+/* One alert line, Falco's shape: time, rule, priority, source, output, output_fields, tags. */
+static void alert(struct watcher *w, const struct watched *x, const char *rule,
+		  const char *priority, const char *what, json_t *fields)
+{
+	char now[48];
+	_cleanup_free_ char *output = NULL, *text = NULL;
+	json_t *j;
+
+	now_rfc3339(now);
+	json_object_set_new(fields, "container.id", json_string(x->container));
+	json_object_set_new(fields, "container.image",
+			    x->image_name ? json_string(x->image_name) : json_null());
+	json_object_set_new(fields, "container.image.id",
+			    x->image ? json_string(x->image) : json_null());
+	output = strdup_printf("%s (container=%.12s image=%s %s)", rule, x->container,
+			       x->image_name ? x->image_name : "?", what);
+	j = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:o,s:[ss]}", "time", now, "rule", rule, "priority",
+		      priority, "source", "imprint", "output", output, "output_fields", fields,
+		      "tags", "imprint", "drift");
+	text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (text) {
+		fprintf(w->o->out, "%s\n", text);
+		fflush(w->o->out);
+	}
+	json_decref(j);
+}
+
+static struct watched *watched_get(struct watcher *w, uint64_t cgroup)
+{
+	struct watched *grown, *x;
+
+	for (size_t i = 0; i < w->n_cgroups; i++)
+		if (w->cgroups[i].cgroup == cgroup)
+			return &w->cgroups[i];
+	grown = realloc(w->cgroups, (w->n_cgroups + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	w->cgroups = grown;
+	x = &grown[w->n_cgroups++];
+	*x = (struct watched){ .cgroup = cgroup, .container = container_id_of_cgroup(cgroup) };
+	if (!x->container)
+		return x;
+	find_image(w, x);
+	match_fingerprint(w, x);
+	if (!x->fp) /* reported once, not at every event */
+		alert(w, x, "Container without behavioral fingerprint", "Notice", "not watched",
+		      json_object());
+	return x;
+}
+
+/* ---- live events ---- */
+
+static char *cmdline(const struct sensor_exec *e)
+{
+	size_t len = e->args_len < SENSOR_ARGS_MAX ? e->args_len : SENSOR_ARGS_MAX;
+	char *s = malloc(len + 1);
+
+	if (!s)
+		return NULL;
+	memcpy(s, e->args, len);
+	s[len] = '\0';
+	while (len > 0 && s[len - 1] == '\0') /* the last argument's NUL */
+		len--;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0')
+			s[i] = ' ';
+	return s;
+}
+
+/* Whether the program's argv, joined by spaces, is cmd. */
+static bool args_equal(const struct bprogram *p, const char *cmd)
+{
+	size_t off = 0;
+
+	for (size_t a = 0; a < p->n_args; a++) {
+		size_t n = strlen(p->args[a]);
+
+		if (strncmp(cmd + off, p->args[a], n) != 0)
+			return false;
+		off += n;
+		if (a + 1 < p->n_args) {
+			if (cmd[off] != ' ')
+				return false;
+			off++;
+		}
+	}
+	return cmd[off] == '\0';
+}
+
+static void on_exec(struct watcher *w, const struct watched *x, const struct sensor_exec *e)
+{
+	const struct known_node *parent;
+	_cleanup_free_ char *cmd = NULL;
+	const char *rule = "Program not in behavioral fingerprint";
+
+	if (find_node(w, e->h.node, x->fp))
+		return;
+	cmd = cmdline(e);
+	parent = find_node(w, e->h.parent, x->fp);
+	/* the same program at the same place, by another uid or gid? */
+	for (size_t i = 0; cmd && parent && i < parent->p->n_children; i++) {
+		const struct bprocess *c = &parent->p->children[i];
+
+		for (size_t k = 0; k < c->n_programs; k++)
+			if (args_equal(&c->programs[k], cmd) && (c->uid != e->h.uid || c->gid != e->h.gid))
+				rule = "Program run by another uid or gid than learned";
+	}
+	alert(w, x, rule, "Warning", cmd ? cmd : "",
+	      json_pack("{s:s,s:s?,s:i,s:i,s:i}", "proc.name", e->comm, "proc.cmdline", cmd,
+			"proc.pid", (int)e->h.pid, "user.uid", (int)e->h.uid, "group.gid",
+			(int)e->h.gid));
+}
+
+static bool file_known(const struct bprocess *p, const char *path, int depth)
+{
+	if (depth > BEHAVIOR_MAX_DEPTH)
+		return false;
+	for (size_t i = 0; i < p->n_files; i++)
+		if (strcmp(p->files[i], path) == 0 || fnmatch(p->files[i], path, FNM_PATHNAME) == 0)
+			return true;
+	for (size_t i = 0; i < p->n_children; i++)
+		if (file_known(&p->children[i], path, depth + 1))
+			return true;
+	return false;
+}
+
+static bool connection_known(const struct bprocess *p, const char *addr, uint32_t port,
+			     bool listen, int depth)
+{
+	if (depth > BEHAVIOR_MAX_DEPTH)
+		return false;
+	if (listen) {
+		for (size_t i = 0; i < p->n_listening; i++)
+			if (p->listening[i] == port)
+				return true;
+	} else {
+		for (size_t i = 0; i < p->n_connections; i++)
+			if (p->connections[i].port == port && p->connections[i].address &&
+			    strcmp(p->connections[i].address, addr) == 0)
+				return true;
+	}
+	for (size_t i = 0; i < p->n_children; i++)
+		if (connection_known(&p->children[i], addr, port, listen, depth + 1))
+			return true;
+	return false;
+}
+
+static void on_open(struct watcher *w, const struct watched *x, const struct sensor_open *e)
+{
+	_cleanup_free_ char *path = behavior_collapse_path(e->path);
+
+	if (!path || file_known(&x->fp->entrypoint, path, 0))
+		return;
+	alert(w, x, "File opened outside behavioral fingerprint", "Warning", e->path,
+	      json_pack("{s:s,s:i,s:i}", "fd.name", e->path, "proc.pid", (int)e->h.pid, "user.uid",
+			(int)e->h.uid));
+}
+
+static void on_net(struct watcher *w, const struct watched *x, const struct sensor_net *e)
+{
+	bool listen = e->h.type == SENSOR_LISTEN;
+	char addr[64] = "", name[96];
+
+	inet_ntop(e->family == 2 ? AF_INET : AF_INET6, e->addr, addr, sizeof(addr));
+	if (connection_known(&x->fp->entrypoint, addr, e->port, listen, 0))
+		return;
+	if (listen) {
+		snprintf(name, sizeof(name), "*:%u", e->port);
+		alert(w, x, "Listening port not in behavioral fingerprint", "Warning", name,
+		      json_pack("{s:s,s:i,s:s,s:i}", "fd.name", name, "fd.sport", e->port,
+				"fd.l4proto", e->h.flags & SENSOR_PROTO_UDP ? "udp" : "tcp",
+				"proc.pid", (int)e->h.pid));
+		return;
+	}
+	snprintf(name, sizeof(name), "%s:%u", addr, e->port);
+	alert(w, x, "Connection not in behavioral fingerprint", "Warning", name,
+	      json_pack("{s:s,s:s,s:i,s:s,s:i}", "fd.name", name, "fd.rip", addr, "fd.rport",
+			e->port, "fd.l4proto", e->h.flags & SENSOR_PROTO_UDP ? "udp" : "tcp",
+			"proc.pid", (int)e->h.pid));
+}
+
+static int watch_event(void *userdata, const void *data, size_t len)
+{
+	struct watcher *w = userdata;
+	const struct sensor_header *h = data;
+	struct watched *x;
+
+	if (len < sizeof(*h) || h->node == 0)
+		return 0;
+	x = watched_get(w, h->cgroup);
+	if (!x)
+		return -ENOMEM;
+	if (!x->fp)
+		return 0;
+	if (h->type == SENSOR_EXEC && len >= sizeof(struct sensor_exec))
+		on_exec(w, x, data);
+	else if (h->type == SENSOR_OPEN && len >= sizeof(struct sensor_open))
+		on_open(w, x, data);
+	else if ((h->type == SENSOR_CONNECT || h->type == SENSOR_LISTEN) &&
+		 len >= sizeof(struct sensor_net))
+		on_net(w, x, data);
+	return 0;
+}
+
+int watch_run(const struct watch_options *o, struct error *err)
+{
+	struct watcher w = { .o = o };
+	_cleanup_(sensor_freep) struct sensor *s = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec start, now;
+	int r = load_fingerprints(&w, err);
+
+	if (r >= 0)
+		r = sensor_start(watch_event, &w, &s, err);
+	if (r >= 0 && o->verbose)
+		fprintf(stderr, "imprint: watch: %zu fingerprints; sensor active: %s\n", w.n_fps,
+			sensor_hooks(s));
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (r >= 0 && !stopping) {
+		r = sensor_poll(s, 100);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (o->duration_ms && (now.tv_sec - start.tv_sec) * 1000 +
+					      (now.tv_nsec - start.tv_nsec) / 1000000 >=
+				      o->duration_ms)
+			break;
+	}
+	if (r < 0 && !err->message[0])
+		error_set(err, r, "sensor: %s", strerror(-r));
+	for (size_t i = 0; i < w.n_fps; i++)
+		behavior_free(w.fps[i]);
+	free(w.fps);
+	free(w.nodes);
+	for (size_t i = 0; i < w.n_cgroups; i++) {
+		free(w.cgroups[i].container);
+		free(w.cgroups[i].image);
+		free(w.cgroups[i].image_name);
+	}
+	free(w.cgroups);
+	return r < 0 ? r : 0;
+}
