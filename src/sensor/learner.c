@@ -346,11 +346,15 @@ static int take_items(struct bprocess *p, struct lnode *n)
 		p->listening = listen;
 	if (!files || !conns || !listen)
 		return -ENOMEM;
-	memcpy(files + p->n_files, n->files, n->n_files * sizeof(char *));
+	/* memcpy() from NULL is undefined even for 0 bytes */
+	if (n->n_files)
+		memcpy(files + p->n_files, n->files, n->n_files * sizeof(char *));
 	p->n_files += n->n_files;
-	memcpy(conns + p->n_connections, n->conns, n->n_conns * sizeof(*conns));
+	if (n->n_conns)
+		memcpy(conns + p->n_connections, n->conns, n->n_conns * sizeof(*conns));
 	p->n_connections += n->n_conns;
-	memcpy(listen + p->n_listening, n->listen, n->n_listen * sizeof(uint32_t));
+	if (n->n_listen)
+		memcpy(listen + p->n_listening, n->listen, n->n_listen * sizeof(uint32_t));
 	p->n_listening += n->n_listen;
 	n->n_files = n->n_conns = n->n_listen = 0;
 	return 0;
