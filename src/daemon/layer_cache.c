@@ -425,7 +425,7 @@ static bool image_gens(struct layer_cache *c, struct image *img,
 				   .excludes = o->excludes, .n_excludes = o->n_excludes };
 	uint64_t options = options_key(&wo);
 
-	if (!image_layers_are_dirs(img) || img->transport == TRANSPORT_DIR || !img->has_config)
+	if (!image_layers_are_dirs(img) || img->n_layers == 0)
 		return false;
 	for (size_t i = 0; i < img->n_layers; i++) {
 		_cleanup_close_ int fd = -1;
@@ -461,6 +461,7 @@ int layer_cache_lookup(void *cache, struct image *img, const struct fingerprint_
 	for (size_t i = 0; i < c->n_images; i++) {
 		struct cached_image *x = &c->images[i];
 
+		/* a dir: source has no config: its one layer's generation is the key */
 		if (digest_equal(&x->config, &img->config_digest) && x->options == image_options(o) &&
 		    x->n_gens == img->n_layers &&
 		    memcmp(x->gens, gens, img->n_layers * sizeof(uint64_t)) == 0 &&
@@ -488,8 +489,12 @@ void layer_cache_store(void *cache, struct image *img, const struct fingerprint_
 		image_release(&x);
 		return;
 	}
+	/* an image replaces its older entry; a dir: source (no config) only an identical one */
 	for (size_t i = 0; i < c->n_images; i++)
-		if (digest_equal(&c->images[i].config, &x.config) && c->images[i].options == x.options) {
+		if (digest_equal(&c->images[i].config, &x.config) && c->images[i].options == x.options &&
+		    (img->has_config || (c->images[i].n_gens == x.n_gens &&
+					 memcmp(c->images[i].gens, x.gens,
+						x.n_gens * sizeof(uint64_t)) == 0))) {
 			image_release(&c->images[i]);
 			c->images[i] = x;
 			return;
