@@ -49,7 +49,8 @@ int learn_live(const struct cli *c, const char *image, const char *container,
 	_cleanup_free_ char *digest = image ? image_digest(image, storage_root) : NULL;
 	struct learn_options o = { .command = command, .container = container,
 				   .duration_ms = duration_ms, .image_name = image,
-				   .image_digest = digest, .verbose = verbose };
+				   .image_digest = digest, .storage_root = storage_root,
+				   .verbose = verbose };
 	struct error err = { 0 };
 	int status = 0, r;
 

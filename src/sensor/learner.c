@@ -19,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "basic/fs.h"
+#include "image/image.h"
 #include "learner.h"
 
 #define NODES_MAX 200000
@@ -42,9 +45,11 @@ struct lnode {
 struct lcgroup {
 	uint64_t id;
 	char *container; /* NULL: not a container we recognize */
+	char *image;     /* its image ID, looked up while it runs (--rm removes it after) */
 };
 
 struct learner {
+	const struct learn_options *o;
 	struct lnode *nodes;
 	size_t n_nodes, cap_nodes;
 	struct lcgroup *cgroups;
@@ -120,7 +125,48 @@ static struct lcgroup *cgroup_get(struct learner *l, uint64_t id)
 		return NULL;
 	l->cgroups = grown;
 	grown[l->n_cgroups] = (struct lcgroup){ .id = id, .container = container_id_of_cgroup(id) };
+	if (grown[l->n_cgroups].container) {
+		const char *root = l->o && l->o->storage_root ? l->o->storage_root
+							       : DEFAULT_STORAGE_ROOT;
+
+		grown[l->n_cgroups].image =
+			container_image_id(&root, 1, grown[l->n_cgroups].container);
+	}
 	return &grown[l->n_cgroups++];
+}
+
+char *container_image_id(const char *const *roots, size_t n_roots, const char *container)
+{
+	char *image = NULL;
+
+	for (size_t i = 0; i < n_roots && !image; i++) {
+		_cleanup_free_ char *path = strdup_printf("%s/overlay-containers/containers.json",
+							  roots[i]);
+		_cleanup_free_ char *buf = NULL;
+		json_t *j, *c;
+		size_t len, k;
+
+		if (!path || read_file(path, 64u << 20, &buf, &len) < 0)
+			continue;
+		j = json_loadb(buf, len, 0, NULL);
+		json_array_foreach(j, k, c) {
+			const char *id = json_string_value(json_object_get(c, "id"));
+			const char *img = json_string_value(json_object_get(c, "image"));
+
+			if (!image && id && img && strcmp(id, container) == 0)
+				image = strdup(img);
+		}
+		json_decref(j);
+	}
+	return image;
+}
+
+/* Whether the container runs the image we learn (when we know which). */
+static bool wanted_image(const struct learn_options *o, const struct lcgroup *cg)
+{
+	if (!o->image_digest || strncmp(o->image_digest, "sha256:", 7) != 0)
+		return true;
+	return cg->image && strcmp(cg->image, o->image_digest + 7) == 0;
 }
 
 /* ---- nodes ---- */
@@ -290,8 +336,10 @@ static void learner_free(struct learner *l)
 		free(n->listen);
 	}
 	free(l->nodes);
-	for (size_t i = 0; i < l->n_cgroups; i++)
+	for (size_t i = 0; i < l->n_cgroups; i++) {
 		free(l->cgroups[i].container);
+		free(l->cgroups[i].image);
+	}
 	free(l->cgroups);
 }
 
@@ -471,6 +519,8 @@ static int learner_build(struct learner *l, const struct sensor *s,
 			continue;
 		if (o->container && strncmp(cg->container, o->container, strlen(o->container)) != 0)
 			continue;
+		if (!wanted_image(o, cg))
+			continue;
 		lost = sensor_lost(s, cg->id);
 		b->lost_events += lost;
 		if (lost)
@@ -510,7 +560,7 @@ static int64_t now_ms(void)
 int learn_run(const struct learn_options *o, struct behavior **ret, int *ret_status,
 	      struct error *err)
 {
-	struct learner l = { 0 };
+	struct learner l = { .o = o };
 	_cleanup_(sensor_freep) struct sensor *s = NULL;
 	int64_t end = now_ms() + o->duration_ms;
 	pid_t child = -1;

@@ -17,7 +17,9 @@ struct learn_options {
 	const char *container;   /* or learn this running container (id or prefix) ... */
 	int64_t duration_ms;     /* ... for this long */
 	const char *image_name;  /* imageName of the result */
-	const char *image_digest; /* imageDigest of the result, or NULL */
+	const char *image_digest; /* imageDigest of the result ("sha256:ID"), or NULL; when set,
+				   * only containers of that image (containers.json) are learned */
+	const char *storage_root; /* where to look that up (NULL: the default root) */
 	bool verbose;
 };
 
@@ -32,3 +34,7 @@ char *container_id_from_cgroup(const char *path);
 
 /* The container id of a cgroup v2 id (its directory's inode number), or NULL. New string. */
 char *container_id_of_cgroup(uint64_t id);
+
+/* The image ID (hex) of a container, from the containers.json of the first storage root that
+ * knows it, or NULL. A map, not evidence. New string. */
+char *container_image_id(const char *const *roots, size_t n_roots, const char *container);

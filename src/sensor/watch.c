@@ -170,25 +170,7 @@ static bool digest_is(const char *digest, const char *hex)
  * image itself is the hook's business). */
 static void find_image(struct watcher *w, struct watched *x)
 {
-	for (size_t i = 0; i < w->o->n_storage_roots && !x->image; i++) {
-		_cleanup_free_ char *path = strdup_printf("%s/overlay-containers/containers.json",
-							  w->o->storage_roots[i]);
-		_cleanup_free_ char *buf = NULL;
-		json_t *j, *c;
-		size_t len, k;
-
-		if (!path || read_file(path, 64u << 20, &buf, &len) < 0)
-			continue;
-		j = json_loadb(buf, len, 0, NULL);
-		json_array_foreach(j, k, c) {
-			const char *id = json_string_value(json_object_get(c, "id"));
-			const char *image = json_string_value(json_object_get(c, "image"));
-
-			if (id && image && strcmp(id, x->container) == 0)
-				x->image = strdup(image);
-		}
-		json_decref(j);
-	}
+	x->image = container_image_id(w->o->storage_roots, w->o->n_storage_roots, x->container);
 }
 
 static void match_fingerprint(struct watcher *w, struct watched *x)

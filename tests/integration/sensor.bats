@@ -41,7 +41,12 @@ learn() {
 }
 
 @test "learn: the fingerprint has exactly the programs, files and connection of the workload" {
+	# a container of another image running meanwhile is not learned
+	tpodman run -d --name "other-$$" --network none --ulimit nofile=1024:1024 \
+		--ulimit nproc=4096:4096 --entrypoint /bin/sh localhost/special:latest \
+		-c 'while true; do cat /etc/passwd >/dev/null; sleep 0.2; done' >/dev/null
 	run learn a.json
+	tpodman rm -f -t 0 "other-$$" >/dev/null 2>&1 || true
 	[ "$status" -eq 0 ] || fail "$output"
 	jq -e '.kind == "Fingerprint" and .apiVersion == "rad.ksoc.com/v1alpha1"' a.json >/dev/null
 	[ "$(jq '.containers | length' a.json)" = 1 ]
