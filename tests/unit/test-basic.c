@@ -5,6 +5,7 @@
 #include "test-helpers.h"
 
 #include "basic/fs.h"
+#include "basic/mapped.h"
 
 #define HEX62 "6d0a1e1c2b3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbce1"
 #define HEX64 "9b" HEX62
@@ -268,6 +269,55 @@ static void test_error(void **state)
 	assert_int_equal(error_prefix(NULL, -EIO, "x"), -EIO);
 }
 
+/* mapped_consume(): the bytes in order, and a file that shrinks under the mapping is an error
+ * (-ESTALE), not a SIGBUS that kills the process. */
+struct mapped_check {
+	int fd;
+	uint64_t seen, sum;
+	bool truncate;
+};
+
+static void mapped_check_consume(void *ctx, const void *data, size_t n)
+{
+	struct mapped_check *c = ctx;
+	const unsigned char *p = data;
+
+	if (c->truncate && c->seen == 0)
+		assert_int_equal(ftruncate(c->fd, 4096), 0);
+	for (size_t i = 0; i < n; i += 512)
+		c->sum += p[i]; /* past the new end: SIGBUS */
+	c->seen += n;
+}
+
+static void test_mapped_consume(void **state)
+{
+	char path[] = "/tmp/imprint-test-mapped.XXXXXX";
+	int fd = mkstemp(path);
+	size_t size = 5u << 20; /* more than one mapping window */
+	unsigned char *data = malloc(size);
+	uint64_t want = 0;
+	struct mapped_check c = { .fd = fd };
+
+	assert_true(fd >= 0 && data);
+	unlink(path);
+	for (size_t i = 0; i < size; i++)
+		data[i] = (unsigned char)(i * 7 + i / 4096);
+	for (size_t i = 0; i < size; i += 512)
+		want += data[i];
+	assert_int_equal(write(fd, data, size), (ssize_t)size);
+	assert_int_equal(mapped_consume(fd, size, mapped_check_consume, &c), 0);
+	assert_int_equal(c.seen, size);
+	assert_int_equal(c.sum, want);
+
+	c = (struct mapped_check){ .fd = fd, .truncate = true };
+	assert_int_equal(mapped_consume(fd, size, mapped_check_consume, &c), -ESTALE);
+	/* and again, now that the file is short from the start */
+	c = (struct mapped_check){ .fd = fd };
+	assert_int_equal(mapped_consume(fd, size, mapped_check_consume, &c), -ESTALE);
+	close(fd);
+	free(data);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +332,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_path_parent),
 		cmocka_unit_test(test_strdup_printf),
 		cmocka_unit_test(test_error),
+		cmocka_unit_test(test_mapped_consume),
 	};
 
 	return cmocka_run_group_tests_name("basic", tests, NULL, NULL);
