@@ -11,6 +11,8 @@
 #   BENCH_WORK   scratch space, the /usr copy is kept here between runs
 #                                             (default: /var/tmp/imprint-bench)
 #   BENCH_RUNS   timed runs per command       (default: 5, or 3 with --quick)
+#   BENCH_TREE_BYTES  at most this much of /usr is copied (default: 2 GiB; the copy is padded
+#                up to 1 GiB and 30,000 files if /usr is smaller)
 #   AIDE_WORKERS aide's num_workers           (default: 1, aide's own default)
 #
 # Must run as root (drop_caches, umoci unpack). Exit status: 0 when every command ran, whether the
@@ -39,6 +41,7 @@ TARGET_FLOOR_RATIO=2 # imprint at most this many times the hashing floor (warm)
 TARGET_RSS_MB=64     # imprint's peak RSS below this
 MIN_TREE_BYTES=$((1024 * 1024 * 1024))
 MIN_TREE_FILES=30000
+MAX_TREE_BYTES=${BENCH_TREE_BYTES:-$((2 * 1024 * 1024 * 1024))}
 
 log() { echo "bench: $*" >&2; }
 die() { echo "bench: error: $*" >&2; exit 2; }
@@ -226,17 +229,22 @@ debian_tree() {
 	DEBIAN_TREE=$WORK/debian-bundle/rootfs
 }
 
-# A copy of /usr, padded with copies of its largest files (and small files) until it has at
-# least MIN_TREE_BYTES and MIN_TREE_FILES. Kept between runs; usr-copy.done marks it complete.
+# A copy of /usr (its first MAX_TREE_BYTES in find order, so that machines with a huge /usr do
+# not spend an hour per run), padded with copies of its largest files (and small files) until it
+# has at least MIN_TREE_BYTES and MIN_TREE_FILES. Kept between runs; usr-copy.done (which holds
+# MAX_TREE_BYTES) marks it complete.
 usr_tree() {
 	USR_TREE=$WORK/usr-copy
-	if [ -f "$WORK/usr-copy.done" ] && [ -d "$USR_TREE" ]; then
+	if [ "$(cat "$WORK/usr-copy.done" 2>/dev/null)" = "$MAX_TREE_BYTES" ] && [ -d "$USR_TREE" ]; then
 		log "reusing $USR_TREE"
 		return
 	fi
 	rm -rf "$USR_TREE" "$WORK/usr-copy.done"
-	log "copying /usr to $USR_TREE (once; kept for later runs)"
-	cp -a /usr "$USR_TREE"
+	log "copying up to $(human_bytes "$MAX_TREE_BYTES") of /usr to $USR_TREE (once; kept for later runs)"
+	mkdir -p "$USR_TREE"
+	(cd /usr && find . -xdev -printf '%s\t%p\n') |
+		awk -F'\t' -v max="$MAX_TREE_BYTES" '{ total += $1; if (total > max) exit; print $2 }' |
+		tar -C /usr --no-recursion -cf - -T - | tar -C "$USR_TREE" -xpf -
 	local bytes files pad=$USR_TREE/bench-padding i=0 size path
 	bytes=$(du -sb "$USR_TREE" | cut -f1)
 	files=$(find "$USR_TREE" -type f | wc -l)
@@ -258,7 +266,7 @@ usr_tree() {
 			printf 'imprint benchmark padding file %d\n' "$i" >"$pad/small/$i"
 		done
 	fi
-	touch "$WORK/usr-copy.done"
+	echo "$MAX_TREE_BYTES" >"$WORK/usr-copy.done"
 }
 
 # --- the benchmark --------------------------------------------------------------------------------
