@@ -143,6 +143,7 @@ int verb_hook(int argc, char **argv);
 int verb_runtime(int argc, char **argv);
 int verb_daemon(int argc, char **argv);
 int verb_watch(int argc, char **argv);
+int verb_events(int argc, char **argv);
 /* imprint learn with the sensor (learn_live.c): run command (or watch container for
  * duration_ms) and return what was learned. EXIT_OK, or the exit code after reporting. */
 struct behavior;
@@ -153,5 +154,6 @@ int learn_live(const struct cli *c, const char *image, const char *container,
 int64_t parse_duration(const char *s);
 int verb_learn(int argc, char **argv);
 int verb_behavior_diff(int argc, char **argv);
+int verb_protect(int argc, char **argv);
 /* imprint fingerprint show FILE: verb_fingerprint() hands its arguments from "show" on. */
 int behavior_show_main(int argc, char **argv);

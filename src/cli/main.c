@@ -24,6 +24,8 @@ static const struct verb {
 	{ "learn", verb_learn, "learn a behavioral fingerprint; --merge several into one" },
 	{ "behavior-diff", verb_behavior_diff, "compare two behavioral fingerprints" },
 	{ "watch", verb_watch, "alert when running containers drift from their fingerprint" },
+	{ "protect", verb_protect, "enforce: only image files run, only allowed connections" },
+	{ "events", verb_events, "query imprintd's recorded decisions and alerts" },
 };
 
 static void help(FILE *f)

@@ -5,7 +5,10 @@
  * and one connection at a time; requests are answered in order, each with a freshly loaded
  * policy store, so a policy change applies to the next request. The client (the hook, the
  * runtime wrapper) owns its connection and gives up after IMPRINTD_TIMEOUT_MS, verifying by
- * itself then. */
+ * itself then.
+ * Events and metrics (docs/events.md): each decision is handed to the events writer's bounded
+ * queue and to the metrics registry, both without waiting on disk or on a scraper; the writer
+ * thread and the metrics server thread own their own resources (events_db.c, metrics.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,11 +19,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "basic/fs.h"
+#include "events_db.h"
 #include "imprintd.h"
 #include "layer_cache.h"
+#include "metrics.h"
 #include "oci/container.h"
 
 #define REQUEST_MAX (64u * 1024)
@@ -75,9 +81,104 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static json_t *answer_verify(const struct imprintd_options *o, struct layer_cache *cache,
-			     json_t *req)
+/* ---- events database and metrics (docs/events.md) ---- */
+
+struct observers {
+	struct events_writer *events; /* NULL: no database (--events-db '') */
+	struct metrics *metrics;
+	struct metrics_server *server;
+};
+
+static void observers_collect(struct metrics *m, void *userdata)
 {
+	struct observers *ob = userdata;
+	struct events_writer_stats st;
+
+	if (!ob->events)
+		return;
+	events_writer_stats(ob->events, &st);
+	metrics_set(m, METRIC_DB_WRITTEN, NULL, (int64_t)st.written);
+	metrics_set(m, METRIC_DB_DROPPED, NULL, (int64_t)st.dropped);
+	metrics_set(m, METRIC_DB_ERRORS, NULL, (int64_t)st.errors);
+	metrics_set(m, METRIC_DB_QUEUED, NULL, (int64_t)st.queued);
+}
+
+static int observers_start(const struct imprintd_options *o, struct observers *ob,
+			   struct error *err)
+{
+	struct events_db_options eo = { .path = o->events_db ? o->events_db : EVENTS_DB_DEFAULT,
+					.max_rows = o->events_max_rows,
+					.max_age_s = o->events_max_age_s };
+	_cleanup_free_ char *dir = path_parent(o->socket_path), *sock = NULL;
+	int r;
+
+	if (!o->metrics_socket && !(sock = strdup_printf("%s/%s", dir ? dir : ".",
+							 METRICS_SOCKET_NAME)))
+		return -ENOMEM;
+	r = metrics_new(&ob->metrics);
+	if (r >= 0 && *eo.path)
+		r = events_writer_new(&eo, &ob->events, err);
+	if (r < 0)
+		return r;
+	metrics_set(ob->metrics, METRIC_START_TIME, NULL, (int64_t)time(NULL));
+	for (size_t i = 0; i < 3; i++) /* every verdict is a series from the start */
+		metrics_add(ob->metrics, METRIC_DECISIONS,
+			    (const char *const[]){ "allowed", "refused", "would-refuse" }[i], 0);
+	fprintf(stderr, "imprintd: events database: %s; metrics: %s%s%.0d\n",
+		*eo.path ? eo.path : "off", sock ? sock : *o->metrics_socket ? o->metrics_socket
+								      : "no unix socket",
+		o->metrics_port ? ", 127.0.0.1:" : "", o->metrics_port);
+	metrics_set_collector(ob->metrics, observers_collect, ob);
+	return metrics_server_start(ob->metrics, sock ? sock : o->metrics_socket, o->metrics_port,
+				    &ob->server, err);
+}
+
+static void observers_stop(struct observers *ob)
+{
+	ob->server = metrics_server_stop(ob->server);
+	ob->events = events_writer_free(ob->events);
+	ob->metrics = metrics_free(ob->metrics);
+}
+
+/* The cache figures are owned by this thread; the registry mirrors them. */
+static void observers_cache(struct observers *ob, struct layer_cache *cache)
+{
+	struct layer_cache_stats st;
+
+	layer_cache_stats(cache, &st);
+	metrics_set(ob->metrics, METRIC_CACHE_HITS, NULL, (int64_t)st.hits);
+	metrics_set(ob->metrics, METRIC_CACHE_MISSES, NULL, (int64_t)st.misses);
+	metrics_set(ob->metrics, METRIC_CACHE_INVALIDATIONS, NULL, (int64_t)st.invalidations);
+	metrics_set(ob->metrics, METRIC_CACHE_LAYERS, NULL, (int64_t)st.layers);
+}
+
+static void observers_decision(struct observers *ob, const char *id,
+			       const struct verify_result *res)
+{
+	struct event ev;
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	metrics_add(ob->metrics, METRIC_EVENTS, id, 1);
+	metrics_add(ob->metrics, METRIC_DECISIONS,
+		    !res->refused ? "allowed" : res->allowed ? "would-refuse" : "refused", 1);
+	if (!res->allowed)
+		metrics_add(ob->metrics, METRIC_DENIALS, id, 1);
+	metrics_observe_us(ob->metrics, METRIC_DECISION_LATENCY, res->elapsed_us);
+	if (!ob->events)
+		return;
+	if (event_from_decision(res, id, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000,
+				&ev) < 0 ||
+	    !events_writer_post(ob->events, &ev))
+		metrics_add(ob->metrics, METRIC_LOST, id, 1);
+}
+
+/* ---- requests ---- */
+
+static json_t *answer_verify(const struct imprintd_options *o, struct layer_cache *cache,
+			     struct observers *ob, json_t *req)
+{
+	int64_t start = verify_clock_us();
 	const char *id = json_string_value(json_object_get(req, "id"));
 	const char *bundle = json_string_value(json_object_get(req, "bundle"));
 	const char *root = json_string_value(json_object_get(req, "storageRoot"));
@@ -107,6 +208,9 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 	else
 		verify_container(store, id, bundle, &co, &vo, &res);
 	verify_finish(&res, &vo);
+	res.elapsed_us = verify_clock_us() - start;
+	observers_cache(ob, cache);
+	observers_decision(ob, id, &res);
 	j = verify_result_json(&res);
 	verify_result_release(&res);
 	return j;
@@ -124,7 +228,8 @@ static json_t *answer_status(struct layer_cache *cache)
 			 (json_int_t)st.image_hits);
 }
 
-static void serve_one(const struct imprintd_options *o, struct layer_cache *cache, int fd)
+static void serve_one(const struct imprintd_options *o, struct layer_cache *cache,
+		      struct observers *ob, int fd)
 {
 	_cleanup_free_ char *buf = NULL, *text = NULL;
 	const char *op;
@@ -137,7 +242,7 @@ static void serve_one(const struct imprintd_options *o, struct layer_cache *cach
 	req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
 	op = json_string_value(json_object_get(req, "op"));
 	if (op && strcmp(op, "verify") == 0)
-		answer = answer_verify(o, cache, req);
+		answer = answer_verify(o, cache, ob, req);
 	else if (op && strcmp(op, "status") == 0)
 		answer = answer_status(cache);
 	else
@@ -177,6 +282,7 @@ int imprintd_run(const struct imprintd_options *o, struct error *err)
 	_cleanup_(layer_cache_freep) struct layer_cache *cache = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	_cleanup_close_ int lfd = -1;
+	struct observers ob = { 0 };
 	int r = layer_cache_new(&cache, err);
 
 	if (r < 0)
@@ -184,6 +290,12 @@ int imprintd_run(const struct imprintd_options *o, struct error *err)
 	lfd = listen_on(o->socket_path, err);
 	if (lfd < 0)
 		return lfd;
+	r = observers_start(o, &ob, err);
+	if (r < 0) {
+		observers_stop(&ob);
+		unlink(o->socket_path);
+		return r;
+	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -205,11 +317,13 @@ int imprintd_run(const struct imprintd_options *o, struct error *err)
 			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 			if (fd >= 0) {
-				serve_one(o, cache, fd);
+				serve_one(o, cache, &ob, fd);
 				close(fd);
 			}
 		}
+		observers_cache(&ob, cache);
 	}
+	observers_stop(&ob);
 	unlink(o->socket_path);
 	return r;
 }

@@ -22,6 +22,12 @@ struct imprintd_options {
 	struct store_options store;
 	struct verify_options verify;
 	unsigned threads;
+	/* docs/events.md. NULL: the default; "": off (port: 0 is off) */
+	const char *events_db;      /* default EVENTS_DB_DEFAULT */
+	int64_t events_max_rows;    /* 0: default */
+	int64_t events_max_age_s;   /* 0: default */
+	const char *metrics_socket; /* default: METRICS_SOCKET_NAME beside socket_path */
+	int metrics_port;           /* loopback TCP port */
 };
 
 /* Serve until SIGTERM or SIGINT. */

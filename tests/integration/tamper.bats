@@ -36,7 +36,7 @@ setup_file() {
 	hook_json paranoid --paranoid "${store[@]}" >hooks-paranoid/imprint.json
 	hook_json daemon --socket "$SOCK" "${store[@]}" >hooks-daemon/imprint.json
 	hook_json monitor --paranoid --mode monitor "${store[@]}" >hooks-monitor/imprint.json
-	"$IMPRINT" daemon --socket "$SOCK" "${store[@]}" 2>"$F/imprintd.log" &
+	"$IMPRINT" daemon --socket "$SOCK" --events-db "$F/events.db" "${store[@]}" 2>"$F/imprintd.log" &
 	echo $! >"$F/imprintd.pid"
 	for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 	[ -S "$SOCK" ] || fail "imprintd did not start: $(cat "$F/imprintd.log")"

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The kernel side of runtime enforcement (docs/protect.md). Only program types that load on
+ * our kernels (DESIGN.md 5): tp_btf for exec, cgroup/connect and cgroup/sendmsg for the
+ * network.
+ *
+ * Who owns what: every map is pinned by name under the pin directory (/sys/fs/bpf/imprint)
+ * and so outlives the process that created it; user space (guard.c) fills "guard_protected",
+ * "guard_allowed" and "guard_net" per container and removes a container's entries when it
+ * stops protecting it on purpose. Nothing here allocates per process.
+ *
+ * Which cgroup: bpf_get_current_cgroup_id() is the task's cgroup in the v2 (unified)
+ * hierarchy, even when v1 controllers are mounted too: here podman's containers are
+ * /sys/fs/cgroup/unified/libpod_parent/libpod-<id>, and the id is that directory's inode
+ * number. Processes in a child cgroup of the container are not matched (the container would
+ * need write access to the unified hierarchy to make one). */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "enforce.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SIGKILL 9
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, GUARD_CONTAINERS_MAX);
+	__type(key, __u64);
+	__type(value, struct guard_container);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} guard_protected SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, GUARD_ALLOWED_MAX);
+	__type(key, struct guard_exec_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} guard_allowed SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, GUARD_CONTAINERS_MAX);
+	__type(key, __u64);
+	__type(value, struct guard_net_policy);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} guard_net SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} guard_events SEC(".maps");
+
+/* Events that did not fit in the ring buffer (the decision was still made). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} guard_lost SEC(".maps");
+
+static __always_inline struct guard_event *event_new(__u32 type, __u64 cgroup, __u32 mode)
+{
+	struct guard_event *e = bpf_ringbuf_reserve(&guard_events, sizeof(*e), 0);
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u32 zero = 0;
+
+	if (!e) {
+		__u64 *lost = bpf_map_lookup_elem(&guard_lost, &zero);
+
+		if (lost)
+			__sync_fetch_and_add(lost, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->mode = mode;
+	e->cgroup = cgroup;
+	e->time_ns = bpf_ktime_get_boot_ns();
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+/* Runs after the new program is mapped and before its first instruction: a SIGKILL sent here
+ * is delivered on the way back to user space. bprm->file is the program itself (for a script,
+ * its interpreter: the script file is only seen by fanotify). */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(guard_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	struct guard_container *c = bpf_map_lookup_elem(&guard_protected, &cgroup);
+	struct guard_exec_key key = { .cgroup = cgroup };
+	struct inode *inode;
+	struct super_block *sb;
+	struct guard_event *e;
+	__u32 flags = 0;
+
+	if (!c || !c->mode)
+		return 0;
+	inode = BPF_CORE_READ(bprm, file, f_inode);
+	sb = BPF_CORE_READ(inode, i_sb);
+	key.dev = BPF_CORE_READ(sb, s_dev);
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	if (BPF_CORE_READ(sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+		/* The overlay's own inode: a file with an upper dentry was copied up (and maybe
+		 * changed) or created in the container; it keeps the lower file's inode number, so
+		 * the number alone cannot tell. */
+		struct ovl_inode *oi = (void *)((char *)inode -
+						bpf_core_field_offset(struct ovl_inode, vfs_inode));
+
+		if (BPF_CORE_READ(oi, __upperdentry))
+			flags |= GUARD_EXEC_UPPER;
+	} else {
+		flags |= GUARD_EXEC_NOT_OVERLAY;
+	}
+	if (!(flags & GUARD_EXEC_UPPER) && bpf_map_lookup_elem(&guard_allowed, &key))
+		return 0;
+	if (c->mode == GUARD_ENFORCE) {
+		bpf_send_signal(SIGKILL);
+		flags |= GUARD_EXEC_KILLED;
+	}
+	e = event_new(GUARD_EV_EXEC, cgroup, c->mode);
+	if (!e)
+		return 0;
+	e->flags = flags;
+	e->dev = key.dev;
+	e->ino = key.ino;
+	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+static __always_inline bool rule_matches(const struct guard_net_rule *r, __u16 family,
+					 __u8 proto, __u16 port, const __u32 *addr)
+{
+	__u32 bits = r->prefix;
+
+	if (r->family != family || (r->proto && r->proto != proto) || port < r->port_lo ||
+	    port > r->port_hi)
+		return false;
+	for (int w = 0; w < 4; w++) {
+		__u32 a, want, mask;
+
+		if (bits == 0)
+			break;
+		__builtin_memcpy(&want, &r->addr[w * 4], 4);
+		a = addr[w];
+		mask = bits >= 32 ? 0xffffffff : bpf_htonl(~((1u << (32 - bits)) - 1));
+		if ((a & mask) != (want & mask))
+			return false;
+		bits = bits >= 32 ? bits - 32 : 0;
+	}
+	return true;
+}
+
+/* 1: let it through; 0: EPERM. */
+static __always_inline int net_check(struct bpf_sock_addr *ctx, __u16 family, __u32 type)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	struct guard_net_policy *pol = bpf_map_lookup_elem(&guard_net, &cgroup);
+	__u32 addr[4] = {};
+	__u16 port = bpf_ntohs(ctx->user_port);
+	__u8 proto = ctx->protocol;
+	struct guard_event *e;
+
+	if (!pol || !pol->mode)
+		return 1;
+	if (family == AF_INET) {
+		addr[0] = ctx->user_ip4;
+	} else {
+		addr[0] = ctx->user_ip6[0];
+		addr[1] = ctx->user_ip6[1];
+		addr[2] = ctx->user_ip6[2];
+		addr[3] = ctx->user_ip6[3];
+		/* ::ffff:a.b.c.d is an IPv4 destination */
+		if (addr[0] == 0 && addr[1] == 0 && addr[2] == bpf_htonl(0xffff)) {
+			family = AF_INET;
+			addr[0] = addr[3];
+			addr[2] = addr[3] = 0;
+		}
+	}
+	for (__u32 i = 0; i < GUARD_NET_RULES_MAX; i++) {
+		if (i >= pol->n)
+			break;
+		if (rule_matches(&pol->rules[i], family, proto, port, addr))
+			return 1;
+	}
+	e = event_new(type, cgroup, pol->mode);
+	if (e) {
+		e->family = family;
+		e->port = port;
+		e->proto = proto;
+		__builtin_memcpy(e->addr, addr, 16);
+		if (pol->mode == GUARD_ENFORCE)
+			e->flags |= GUARD_NET_DENIED;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return pol->mode == GUARD_ENFORCE ? 0 : 1;
+}
+
+SEC("cgroup/connect4")
+int guard_connect4(struct bpf_sock_addr *ctx)
+{
+	return net_check(ctx, AF_INET, GUARD_EV_CONNECT);
+}
+
+SEC("cgroup/connect6")
+int guard_connect6(struct bpf_sock_addr *ctx)
+{
+	return net_check(ctx, AF_INET6, GUARD_EV_CONNECT);
+}
+
+SEC("cgroup/sendmsg4")
+int guard_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return net_check(ctx, AF_INET, GUARD_EV_SENDMSG);
+}
+
+SEC("cgroup/sendmsg6")
+int guard_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return net_check(ctx, AF_INET6, GUARD_EV_SENDMSG);
+}
