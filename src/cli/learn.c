@@ -47,7 +47,9 @@ static void learn_help(void)
 	       "  -v, --verbose        say which sensor hooks are active\n"
 	       "  -h, --help           this help\n\n"
 	       "Needs root: the sensor is eBPF (docs/sensor.md). Host processes are never\n"
-	       "recorded; lost events mark the fingerprint incomplete.\n"
+	       "recorded; processes started with podman exec go to RAD's \"exec\" entry; lost\n"
+	       "events mark the fingerprint incomplete, and what a process whose exec was lost\n"
+	       "did is left out (it has no known place in the tree).\n"
 	       "Exit codes: 0 success, 2 error.\n");
 }
 
@@ -118,10 +120,30 @@ static int write_behavior(const struct cli *c, const struct behavior *b, const c
 	return EXIT_OK;
 }
 
+/* The files merged so far: "a.json", "a.json and b.json", "a.json, b.json and c.json",
+ * "a.json, b.json and 5 more". */
+static void merged_names(char **files, int n, char *buf, size_t size)
+{
+	int shown = n <= 3 ? n : 2;
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < shown && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i == 0 ? "" : i == n - 1 ? " and " : ", ", files[i]);
+	if (shown < n && len < size)
+		snprintf(buf + len, size - len, " and %d more", n - shown);
+}
+
+/* Read each file and add it to the union of those before it. A file that cannot be read is
+ * named with where in it the problem is; a conflict names the files: "cannot merge a.json with
+ * b.json: container 'pg': the entrypoint runs as 1001:0 in one and 0:0 in the other" (one: the
+ * union of the files before, named first; the other: the file that does not fit). */
 static int learn_merge(const struct cli *c, char **files, int n, const char *out)
 {
 	_cleanup_(behavior_freep) struct behavior *all = NULL;
 	struct error err = { 0 };
+	char before[512];
 	int r;
 
 	r = behavior_read(files[0], &all, &err);
@@ -129,10 +151,13 @@ static int learn_merge(const struct cli *c, char **files, int n, const char *out
 		_cleanup_(behavior_freep) struct behavior *b = NULL;
 
 		r = behavior_read(files[i], &b, &err);
-		if (r >= 0)
-			r = behavior_merge(all, b, &err);
-		if (r < 0 && !err.message[0])
-			error_set(&err, r, "%s: %s", files[i], strerror(-r));
+		if (r < 0)
+			break;
+		r = behavior_merge(all, b, &err);
+		if (r < 0) {
+			merged_names(files, i, before, sizeof(before));
+			error_prefix(&err, r, "cannot merge %s with %s", before, files[i]);
+		}
 	}
 	if (r < 0)
 		return cli_error_from(c, r, &err);

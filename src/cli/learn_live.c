@@ -51,18 +51,22 @@ int learn_live(const struct cli *c, const char *image, const char *container,
 				   .duration_ms = duration_ms, .image_name = image,
 				   .image_digest = digest, .storage_root = storage_root,
 				   .verbose = verbose };
+	struct learn_stats stats = { 0 };
 	struct error err = { 0 };
-	int status = 0, r;
+	int r;
 
 	if (image && !digest)
 		fprintf(stderr, "imprint: learn: %s is not in containers-storage%s%s: imageDigest "
 				"left empty\n", image, storage_root ? " at " : "",
 			storage_root ? storage_root : "");
-	r = learn_run(&o, &b, &status, &err);
+	r = learn_run(&o, &b, &stats, &err);
 	if (r < 0)
 		return cli_error_from(c, r, &err);
-	if (status != 0)
-		fprintf(stderr, "imprint: learn: the command exited with %d\n", status);
+	if (stats.status != 0)
+		fprintf(stderr, "imprint: learn: the command exited with %d\n", stats.status);
+	if (stats.unattributed)
+		fprintf(stderr, "imprint: learn: %llu events of processes whose exec was lost left "
+				"out\n", (unsigned long long)stats.unattributed);
 	if (!b->complete)
 		fprintf(stderr, "imprint: learn: %llu events lost: the fingerprint is marked "
 				"incomplete\n", (unsigned long long)b->lost_events);

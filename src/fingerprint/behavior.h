@@ -125,8 +125,9 @@ int behavior_read(const char *path, struct behavior **ret, struct error *err);
  * (invalid UTF-8 becomes '?', over-long strings are cut, malformed extension values dropped).
  * Idempotent. -ELOOP if the tree is deeper than BEHAVIOR_MAX_DEPTH; -EINVAL for a relative
  * path, a NULL comm or argument, an address that is not an IP address, a port above 65535, or
- * two same containers whose entrypoints disagree on uid/gid; -ENOMEM. */
-int behavior_canonicalize(struct behavior *b);
+ * two same containers whose entrypoints disagree on uid/gid; -ENOMEM. err (may be NULL) says
+ * what and where: "container 'c': entrypoint: sh: file 'x' is not an absolute path". */
+int behavior_canonicalize(struct behavior *b, struct error *err);
 
 /* The document: RAD's fields in RAD's layout, our extensions as extra fields. Canonical
  * key order and indentation: the same model always gives the same bytes. */
@@ -136,7 +137,9 @@ int behavior_write(const struct behavior *b, FILE *f);
 
 /* Add everything in src to dst (the union of several runs or replicas): containers match by
  * name and image digest, processes by their programs, uid and gid and place in the tree.
- * Both must be canonical; dst is canonical again afterwards. */
+ * Both must be canonical; dst is canonical again afterwards. -EINVAL when they cannot be one
+ * (a root with another uid/gid: "container 'c': the entrypoint runs as 1:1 in one and 0:0 in
+ * the other", dst being "one"); on error dst is unusable. */
 int behavior_merge(struct behavior *dst, const struct behavior *src, struct error *err);
 
 /* Normalize an absolute path lexically (no empty or "." components, ".." drops the one before,

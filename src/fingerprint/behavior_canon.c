@@ -355,6 +355,16 @@ static int cmp_keyed(const void *x, const void *y)
 static int process_canon(struct bprocess *p, unsigned depth, struct digest *ret,
 			 struct error *err);
 
+/* Say which process a problem is in: "sh: cat: file 'x' is not an absolute path", the
+ * process named by its first program (error messages go from the outside in). */
+static int process_error(struct error *err, int r, const struct bprocess *p)
+{
+	const char *name = p->n_programs && p->programs[0].comm ? p->programs[0].comm
+								 : "(no program)";
+
+	return error_prefix(err, r, "%.64s", name);
+}
+
 /* Canonicalize the children, sort them, fold identical ones; fill digests[]. */
 static int children_canon(struct bprocess *p, unsigned depth, struct digest *digests,
 			  struct error *err)
@@ -371,7 +381,8 @@ static int children_canon(struct bprocess *p, unsigned depth, struct digest *dig
 	for (size_t i = 0; i < p->n_children; i++) {
 		r = process_canon(&p->children[i], depth + 1, &k[i].d, err);
 		if (r < 0)
-			return r;
+			return r == -ELOOP || r == -ENOMEM ? r
+							: process_error(err, r, &p->children[i]);
 		k[i].p = p->children[i];
 	}
 	qsort(k, p->n_children, sizeof(*k), cmp_keyed);
@@ -450,12 +461,10 @@ static bool container_same(const struct bcontainer *a, const struct bcontainer *
 	       strcmp_null(a->image_digest, b->image_digest) == 0;
 }
 
-static int container_canon(struct bcontainer *c)
+static int container_canon(struct bcontainer *c, struct error *err)
 {
-	struct digest d;
+	struct digest d, image;
 	int r;
-
-	struct digest image;
 
 	utf8_fix(c->name);
 	truncate_string(c->name, BEHAVIOR_NAME_MAX);
@@ -463,18 +472,24 @@ static int container_canon(struct bcontainer *c)
 	truncate_string(c->image_name, BEHAVIOR_STRING_MAX);
 	if (c->image_digest && digest_parse(c->image_digest, &image) < 0)
 		free(TAKE_PTR(c->image_digest));
-	r = process_canon(&c->entrypoint, 1, &d, NULL);
-	if (r >= 0 && c->exec)
-		r = process_canon(c->exec, 1, &d, NULL);
-	return r;
+	r = process_canon(&c->entrypoint, 1, &d, err);
+	if (r < 0)
+		return error_prefix(err, r, "container '%.64s': entrypoint", c->name ?: "");
+	if (c->exec) {
+		r = process_canon(c->exec, 1, &d, err);
+		if (r < 0)
+			return error_prefix(err, r, "container '%.64s': exec", c->name ?: "");
+	}
+	return 0;
 }
 
 /* The same container twice (two replicas in one file) becomes one, the union: the repeats move
  * to another behavior, which is then merged in. */
-static int containers_unique(struct behavior *b)
+static int containers_unique(struct behavior *b, struct error *err)
 {
 	_cleanup_(behavior_freep) struct behavior *extra = NULL;
 	size_t n = 0, dups = 0;
+	int r;
 
 	for (size_t i = 1; i < b->n_containers; i++)
 		dups += container_same(&b->containers[i - 1], &b->containers[i]);
@@ -491,20 +506,24 @@ static int containers_unique(struct behavior *b)
 			b->containers[n++] = b->containers[i];
 	}
 	b->n_containers = n;
-	return behavior_merge(b, extra, NULL);
+	r = behavior_merge(b, extra, err);
+	if (r < 0)
+		return error_prefix(err, r, "two containers with the same name and image digest "
+					    "cannot be one");
+	return 0;
 }
 
-int behavior_canonicalize(struct behavior *b)
+int behavior_canonicalize(struct behavior *b, struct error *err)
 {
 	int r;
 
 	utf8_fix(b->created);
 	for (size_t i = 0; i < b->n_containers; i++) {
-		r = container_canon(&b->containers[i]);
+		r = container_canon(&b->containers[i], err);
 		if (r < 0)
 			return r;
 	}
 	if (b->n_containers > 1)
 		qsort(b->containers, b->n_containers, sizeof(*b->containers), container_cmp);
-	return containers_unique(b);
+	return containers_unique(b, err);
 }

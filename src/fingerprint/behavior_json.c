@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "basic/digest.h"
 #include "basic/fs.h"
@@ -445,10 +446,9 @@ int behavior_parse(const char *buf, size_t len, struct behavior **ret, struct er
 	b = behavior_new();
 	r = b ? parse_top(o, b, err) : -ENOMEM;
 	json_decref(o);
-	if (r >= 0 && (r = behavior_canonicalize(b)) == -EINVAL)
+	if (r >= 0)
 		/* everything else was checked: two replicas of a container that disagree */
-		r = error_set(err, r, "two containers with the same name and image digest run "
-				      "their entrypoints as different users");
+		r = behavior_canonicalize(b, err);
 	if (r < 0)
 		return err && !err->message[0] ? error_set(err, r, "%s", strerror(-r)) : r;
 	*ret = TAKE_PTR(b);
@@ -458,6 +458,7 @@ int behavior_parse(const char *buf, size_t len, struct behavior **ret, struct er
 int behavior_read(const char *path, struct behavior **ret, struct error *err)
 {
 	_cleanup_free_ char *buf = NULL;
+	struct stat st;
 	size_t len;
 	int r;
 
@@ -467,6 +468,8 @@ int behavior_read(const char *path, struct behavior **ret, struct error *err)
 		r = read_file(path, BEHAVIOR_MAX_FILE, &buf, &len);
 	if (r == -EFBIG)
 		return error_set(err, r, "%s: larger than %u MiB", path, BEHAVIOR_MAX_FILE >> 20);
+	if (r < 0 && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return error_set(err, r, "%s: not a regular file", path);
 	if (r < 0)
 		return error_set(err, r, "%s: %s", path, strerror(-r));
 	r = behavior_parse(buf, len, ret, err);

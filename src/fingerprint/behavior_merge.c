@@ -152,5 +152,5 @@ int behavior_merge(struct behavior *dst, const struct behavior *src, struct erro
 		free(dst->created);
 		dst->created = s;
 	}
-	return behavior_canonicalize(dst);
+	return behavior_canonicalize(dst, err);
 }

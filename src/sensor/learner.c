@@ -6,7 +6,14 @@
  * kernel side identifies it (a hash of its place in the tree); an exec in a process that had
  * exec'd before belongs to the same process (RAD puts both programs in one node), so such a
  * node is an alias of its parent. Events with node 0 happen before the entrypoint starts (the
- * runtime setting the container up) and are not the image's behavior: they are dropped. */
+ * runtime setting the container up) and are not the image's behavior: they are dropped.
+ *
+ * Where a process goes: a node whose parent is 0 was started from outside the container (the
+ * runtime started it): the first one of a container is the entrypoint, the others are `podman
+ * exec` sessions (RAD's "exec" entry). A node whose parent is not 0 but unknown had an ancestor
+ * whose exec event was lost (ring buffer full): where it belongs in the tree cannot be known,
+ * so it is left out with everything below it, and so are opens and connections of a node that
+ * is unknown; they are counted ("unattributed") and the fingerprint is marked incomplete. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ftw.h>
@@ -46,15 +53,18 @@ struct lcgroup {
 	uint64_t id;
 	char *container; /* NULL: not a container we recognize */
 	char *image;     /* its image ID, looked up while it runs (--rm removes it after) */
+	uint64_t unattributed; /* opens and connections of processes whose exec was lost */
 };
 
 struct learner {
 	const struct learn_options *o;
 	struct lnode *nodes;
 	size_t n_nodes, cap_nodes;
+	size_t *index; /* open addressing by (cgroup, id): node index + 1, 0 empty; 2 * cap_nodes */
 	struct lcgroup *cgroups;
 	size_t n_cgroups;
 	size_t dropped; /* over the caps */
+	uint64_t unattributed; /* events left out of the containers learned (learn_stats) */
 };
 
 /* ---- containers by cgroup ---- */
@@ -171,12 +181,37 @@ static bool wanted_image(const struct learn_options *o, const struct lcgroup *cg
 
 /* ---- nodes ---- */
 
+/* Nodes are looked up by (cgroup, id) at every event and while the tree is built: a hash
+ * index, not a scan (an exec storm makes thousands of nodes). */
+static size_t node_slot(uint64_t cgroup, uint64_t id, size_t mask)
+{
+	uint64_t h = (id ^ (cgroup * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+
+	return (size_t)(h ^ (h >> 32)) & mask;
+}
+
 static struct lnode *node_find(struct learner *l, uint64_t cgroup, uint64_t id)
 {
-	for (size_t i = l->n_nodes; i-- > 0;)
-		if (l->nodes[i].id == id && l->nodes[i].cgroup == cgroup)
-			return &l->nodes[i];
+	size_t mask = 2 * l->cap_nodes - 1;
+
+	if (!l->index)
+		return NULL;
+	for (size_t i = node_slot(cgroup, id, mask); l->index[i]; i = (i + 1) & mask) {
+		struct lnode *n = &l->nodes[l->index[i] - 1];
+
+		if (n->id == id && n->cgroup == cgroup)
+			return n;
+	}
 	return NULL;
+}
+
+static void index_put(struct learner *l, size_t k)
+{
+	size_t mask = 2 * l->cap_nodes - 1, i;
+
+	for (i = node_slot(l->nodes[k].cgroup, l->nodes[k].id, mask); l->index[i];)
+		i = (i + 1) & mask;
+	l->index[i] = k + 1;
 }
 
 static struct lnode *node_add(struct learner *l, uint64_t cgroup, uint64_t id)
@@ -184,6 +219,7 @@ static struct lnode *node_add(struct learner *l, uint64_t cgroup, uint64_t id)
 	if (l->n_nodes == l->cap_nodes) {
 		size_t cap = l->cap_nodes ? 2 * l->cap_nodes : 64;
 		struct lnode *grown;
+		size_t *index;
 
 		if (cap > NODES_MAX)
 			return NULL;
@@ -191,9 +227,17 @@ static struct lnode *node_add(struct learner *l, uint64_t cgroup, uint64_t id)
 		if (!grown)
 			return NULL;
 		l->nodes = grown;
+		index = calloc(2 * cap, sizeof(*index));
+		if (!index)
+			return NULL;
+		free(l->index);
+		l->index = index;
 		l->cap_nodes = cap;
+		for (size_t k = 0; k < l->n_nodes; k++)
+			index_put(l, k);
 	}
 	l->nodes[l->n_nodes] = (struct lnode){ .cgroup = cgroup, .id = id, .order = l->n_nodes };
+	index_put(l, l->n_nodes);
 	return &l->nodes[l->n_nodes++];
 }
 
@@ -246,13 +290,24 @@ static struct lnode *event_owner(struct learner *l, const struct sensor_header *
 	return n ? owner(l, n) : NULL;
 }
 
+/* An event of a node we have no exec for (node 0, the runtime's setup, is filtered before). */
+static int unattributed(struct learner *l, const struct sensor_header *h)
+{
+	struct lcgroup *cg = cgroup_get(l, h->cgroup);
+
+	if (!cg)
+		return -ENOMEM;
+	cg->unattributed++;
+	return 0;
+}
+
 static int on_open(struct learner *l, const struct sensor_open *e)
 {
 	struct lnode *n = event_owner(l, &e->h);
 	char **grown;
 
 	if (!n)
-		return 0;
+		return unattributed(l, &e->h);
 	if (n->n_files == ITEMS_MAX) {
 		l->dropped++;
 		return 0;
@@ -271,7 +326,7 @@ static int on_net(struct learner *l, const struct sensor_net *e)
 	char text[INET6_ADDRSTRLEN];
 
 	if (!n)
-		return 0;
+		return unattributed(l, &e->h);
 	if (e->h.type == SENSOR_LISTEN) {
 		uint32_t *grown = realloc(n->listen, (n->n_listen + 1) * sizeof(*grown));
 
@@ -336,6 +391,7 @@ static void learner_free(struct learner *l)
 		free(n->listen);
 	}
 	free(l->nodes);
+	free(l->index);
 	for (size_t i = 0; i < l->n_cgroups; i++) {
 		free(l->cgroups[i].container);
 		free(l->cgroups[i].image);
@@ -421,34 +477,65 @@ static int fill_process(struct learner *l, const struct sensor *s, struct lnode 
 	r = take_program(p, &n->program);
 	if (r >= 0)
 		r = take_items(p, n);
-	/* same-process execs: more programs of this process; real children: child nodes */
+	/* same-process execs (a chain of them): more programs of this process */
 	for (size_t i = 0; r >= 0 && i < l->n_nodes; i++) {
 		struct lnode *c = &l->nodes[i];
 
-		if (c->cgroup != n->cgroup || c->parent != n->id || c == n)
+		if (c->cgroup != n->cgroup || !c->same_process || c == n || owner(l, c) != n)
 			continue;
-		if (c->same_process) {
-			r = take_program(p, &c->program);
-			if (r >= 0)
-				r = take_items(p, c);
-		}
+		r = take_program(p, &c->program);
+		if (r >= 0)
+			r = take_items(p, c);
 	}
+	/* real children: child nodes, forked by n or by one of its aliases */
 	for (size_t i = 0; r >= 0 && i < l->n_nodes; i++) {
 		struct lnode *c = &l->nodes[i], *o;
 
-		if (c->cgroup != n->cgroup || c->same_process || c == n)
+		if (c->cgroup != n->cgroup || c->same_process || c == n || c->parent == 0)
 			continue;
-		/* c's parent is n, or an alias of n */
+		if (c->parent == n->id) {
+			r = add_child(l, s, c, p, depth);
+			continue;
+		}
 		o = node_find(l, c->cgroup, c->parent);
-		if (o && owner(l, o) == n)
+		if (o && o->same_process && owner(l, o) == n)
 			r = add_child(l, s, c, p, depth);
 	}
 	return r;
 }
 
-static bool is_root(struct learner *l, struct lnode *n)
+/* Started from outside the container: the entrypoint or an exec session. */
+static bool is_root(const struct lnode *n)
 {
-	return !n->same_process && (n->parent == 0 || !node_find(l, n->cgroup, n->parent));
+	return !n->same_process && n->parent == 0;
+}
+
+/* Whether n hangs from a root: every ancestor's exec event arrived. */
+static bool attributed(struct learner *l, struct lnode *n)
+{
+	for (int depth = 0; n && depth <= 2 * BEHAVIOR_MAX_DEPTH; depth++) {
+		if (is_root(n))
+			return true;
+		if (n->parent == 0)
+			return false; /* a same-process exec of nothing */
+		n = node_find(l, n->cgroup, n->parent);
+	}
+	return false;
+}
+
+/* The events of the nodes of cg that are left out of the tree (attributed() is false): the
+ * exec, and the files, connections and ports recorded under it. */
+static uint64_t unattributed_events(struct learner *l, const struct lcgroup *cg)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < l->n_nodes; i++) {
+		struct lnode *x = &l->nodes[i];
+
+		if (x->cgroup == cg->id && !attributed(l, x))
+			n += 1 + x->n_files + x->n_conns + x->n_listen;
+	}
+	return n;
 }
 
 /* A stable name: the image's repository base name ("localhost/busybox:latest" -> "busybox"),
@@ -465,6 +552,19 @@ static char *container_name(const char *image, const char *id)
 	return n ? strndup(base, n) : strdup(id);
 }
 
+/* RAD's "exec" entry: one root (program "exec", no uid or gid, as in RAD's catalog) whose
+ * children are the sessions. */
+static int exec_root(struct bcontainer *c)
+{
+	if (c->exec)
+		return 0;
+	c->exec = calloc(1, sizeof(*c->exec));
+	if (!c->exec)
+		return -ENOMEM;
+	c->exec->ids_unknown = true;
+	return bprocess_add_program(c->exec, "exec", NULL, 0, NULL);
+}
+
 static int build_container(struct learner *l, const struct sensor *s, struct lcgroup *cg,
 			   const struct learn_options *o, struct bcontainer *c)
 {
@@ -479,14 +579,16 @@ static int build_container(struct learner *l, const struct sensor *s, struct lcg
 	for (size_t i = 0; r >= 0 && i < l->n_nodes; i++) {
 		struct lnode *n = &l->nodes[i];
 
-		if (n->cgroup != cg->id || !is_root(l, n))
+		if (n->cgroup != cg->id || !is_root(n))
 			continue;
 		if (!entry) {
 			entry = n;
 			r = fill_process(l, s, n, &c->entrypoint, 0);
 		} else {
-			/* another process started from outside (podman exec): under the entrypoint */
-			r = add_child(l, s, n, &c->entrypoint, 0);
+			/* another process started from outside: a podman exec session */
+			r = exec_root(c);
+			if (r >= 0)
+				r = add_child(l, s, n, c->exec, 0);
 		}
 	}
 	return r;
@@ -525,6 +627,7 @@ static int learner_build(struct learner *l, const struct sensor *s,
 		b->lost_events += lost;
 		if (lost)
 			b->complete = false;
+		l->unattributed += cg->unattributed + unattributed_events(l, cg);
 		grown = realloc(b->containers, (b->n_containers + 1) * sizeof(*grown));
 		if (!grown)
 			return -ENOMEM;
@@ -533,16 +636,16 @@ static int learner_build(struct learner *l, const struct sensor *s,
 		b->n_containers++;
 		r = build_container(l, s, cg, o, &grown[b->n_containers - 1]);
 	}
-	if (l->dropped)
+	if (l->dropped || l->unattributed)
 		b->complete = false;
 	if (r < 0)
 		return error_set(err, r, "cannot build the fingerprint: %s", strerror(-r));
 	if (b->n_containers == 0)
 		return error_set(err, -ENOENT, "no container ran%s%s while learning",
 				 o->container ? " with id " : "", o->container ? o->container : "");
-	r = behavior_canonicalize(b);
+	r = behavior_canonicalize(b, err);
 	if (r < 0)
-		return error_set(err, r, "cannot canonicalize: %s", strerror(-r));
+		return error_prefix(err, r, "the learned fingerprint is not valid");
 	*ret = TAKE_PTR(b);
 	return 0;
 }
@@ -557,7 +660,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int learn_run(const struct learn_options *o, struct behavior **ret, int *ret_status,
+int learn_run(const struct learn_options *o, struct behavior **ret, struct learn_stats *ret_stats,
 	      struct error *err)
 {
 	struct learner l = { .o = o };
@@ -603,6 +706,9 @@ int learn_run(const struct learn_options *o, struct behavior **ret, int *ret_sta
 	else
 		error_set(err, r, "sensor: %s", strerror(-r));
 	learner_free(&l);
-	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	*ret_stats = (struct learn_stats){
+		.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+		.unattributed = l.unattributed,
+	};
 	return r;
 }

@@ -23,9 +23,15 @@ struct learn_options {
 	bool verbose;
 };
 
-/* Start the sensor, run the command (or wait), and build the fingerprint. Returns the
- * command's exit status in *ret_status (0 without a command). */
-int learn_run(const struct learn_options *o, struct behavior **ret, int *ret_status,
+struct learn_stats {
+	int status;            /* the command's exit status (0 without a command) */
+	uint64_t unattributed; /* events left out: their process's exec, or an ancestor's, was
+				* lost, so their place in the tree is unknown (docs/sensor.md) */
+};
+
+/* Start the sensor, run the command (or wait), and build the fingerprint (incomplete if events
+ * were lost or left out). */
+int learn_run(const struct learn_options *o, struct behavior **ret, struct learn_stats *ret_stats,
 	      struct error *err);
 
 /* The container id in a cgroup path ("/libpod_parent/libpod-<id>", ".../docker-<id>.scope",

@@ -4,7 +4,14 @@
  * Who owns what: the watcher owns the loaded fingerprints, the index of their process nodes
  * (by the node id the kernel side computes, sensor_node_id()) and one record per cgroup seen.
  * Everything runs on the polling thread. The kernel side deduplicates per (cgroup, event key),
- * so a drift is reported once per container, not at every occurrence. */
+ * so a drift is reported once per container, not at every occurrence.
+ *
+ * A file is judged by the process that opened it: its node (the kernel's id of its place in
+ * the tree) must be a learned node that opened that path. A process at an unknown place (already
+ * a "Program not in behavioral fingerprint" alert) is judged by the whole container, so that one
+ * drift is not reported once per file. Connections and listening ports are judged per
+ * container. Events the kernel side lost (ring buffer full) are reported per container, at most
+ * once per LOST_ALERT_INTERVAL_MS, with the number lost since the last report. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -18,12 +25,16 @@
 
 #include "basic/fs.h"
 #include "fingerprint/behavior.h"
+#include "image/image.h"
 #include "learner.h"
 #include "loader.h"
 #include "watch.h"
 
 #define FINGERPRINTS_MAX 1024
 #define NODES_MAX 1000000
+#define LOST_ALERT_INTERVAL_MS 10000
+#define CHAIN_ORDERS_MAX 4 /* programs of one process indexed in every order (64 ids) */
+#define IDS_MAX 256        /* ids of one process its children may hang from */
 
 struct known_node {
 	uint64_t id;
@@ -37,6 +48,8 @@ struct watched {
 	char *image;     /* image id (hex), or NULL if unknown */
 	char *image_name;
 	const struct bcontainer *fp; /* its fingerprint, or NULL */
+	uint64_t lost_reported;      /* the sensor's lost counter at the last "events lost" alert */
+	int64_t lost_alert_ms;       /* when that was (monotonic), 0: never */
 };
 
 struct watcher {
@@ -79,43 +92,109 @@ static int add_node(struct watcher *w, uint64_t id, const struct bprocess *p,
 	return 0;
 }
 
-/* A process's programs get ids in a chain from its parent's; a child may have been forked
+/* Where a process's ids go while it is indexed. */
+struct id_list {
+	uint64_t ids[IDS_MAX];
+	size_t n;
+};
+
+/* The ids of p's programs chained from parent in every order (used[]: the programs already in
+ * the chain). The kernel chains a process's execs in the order they happened; the canonical
+ * form keeps them sorted, so the order is not known. */
+static int index_chains(struct watcher *w, const struct bprocess *p, uint64_t parent, bool *used,
+			const struct bcontainer *c, struct id_list *out)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < p->n_programs && r >= 0; i++) {
+		uint64_t id;
+
+		if (used[i])
+			continue;
+		id = sensor_node_id(parent, p->uid, p->gid, p->programs[i].args,
+				    p->programs[i].n_args);
+		r = add_node(w, id, p, c);
+		if (r >= 0 && out->n < IDS_MAX)
+			out->ids[out->n++] = id;
+		used[i] = true;
+		if (r >= 0)
+			r = index_chains(w, p, id, used, c, out);
+		used[i] = false;
+	}
+	return r;
+}
+
+/* A process's programs get ids in a chain from its parent's: in every order when it has at
+ * most CHAIN_ORDERS_MAX programs, else in canonical order only. A child may have been forked
  * after any of them, so every one is a possible parent. */
 static int index_process(struct watcher *w, const struct bprocess *p, const uint64_t *parents,
 			 size_t n_parents, const struct bcontainer *c, int depth)
 {
-	uint64_t ids[BEHAVIOR_ARGS_MAX + 1];
-	size_t n_ids = 0;
+	_cleanup_free_ struct id_list *out = NULL;
+	bool used[CHAIN_ORDERS_MAX] = { false };
 	int r = 0;
 
 	if (depth > BEHAVIOR_MAX_DEPTH)
 		return -ELOOP;
+	out = calloc(1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
 	for (size_t k = 0; k < n_parents && r >= 0; k++) {
 		uint64_t id = parents[k];
 
+		if (p->n_programs <= CHAIN_ORDERS_MAX) {
+			r = index_chains(w, p, id, used, c, out);
+			continue;
+		}
 		for (size_t i = 0; i < p->n_programs && r >= 0; i++) {
 			id = sensor_node_id(id, p->uid, p->gid, p->programs[i].args,
 					    p->programs[i].n_args);
 			r = add_node(w, id, p, c);
-			if (r >= 0 && n_ids < ARRAY_SIZE(ids))
-				ids[n_ids++] = id;
+			if (r >= 0 && out->n < IDS_MAX)
+				out->ids[out->n++] = id;
 		}
 	}
-	if (n_ids == 0) /* no program of its own: its children hang from its parents */
-		for (size_t k = 0; k < n_parents && n_ids < ARRAY_SIZE(ids); k++)
-			ids[n_ids++] = parents[k];
+	if (out->n == 0) /* no program of its own: its children hang from its parents */
+		for (size_t k = 0; k < n_parents && out->n < IDS_MAX; k++)
+			out->ids[out->n++] = parents[k];
 	for (size_t i = 0; i < p->n_children && r >= 0; i++)
-		r = index_process(w, &p->children[i], ids, n_ids, c, depth + 1);
+		r = index_process(w, &p->children[i], out->ids, out->n, c, depth + 1);
 	return r;
+}
+
+/* The entrypoint and the exec sessions both start from outside the container (parent node 0).
+ * An exec root without uid and gid is RAD's placeholder (program "exec", imprint learn writes
+ * it too): the sessions are its children. */
+static int index_container(struct watcher *w, const struct bcontainer *c)
+{
+	uint64_t root = 0;
+	int r = index_process(w, &c->entrypoint, &root, 1, c, 0);
+
+	if (r < 0 || !c->exec)
+		return r;
+	if (!c->exec->ids_unknown)
+		return index_process(w, c->exec, &root, 1, c, 0);
+	for (size_t i = 0; i < c->exec->n_children && r >= 0; i++)
+		r = index_process(w, &c->exec->children[i], &root, 1, c, 1);
+	return r;
+}
+
+/* The next known node with this id after prev (NULL: the first): siblings that differ only in
+ * what they opened or connected to share an id. */
+static const struct known_node *find_next_node(const struct watcher *w, uint64_t id,
+					       const struct bcontainer *c,
+					       const struct known_node *prev)
+{
+	for (size_t i = prev ? (size_t)(prev - w->nodes) + 1 : 0; i < w->n_nodes; i++)
+		if (w->nodes[i].id == id && w->nodes[i].c == c)
+			return &w->nodes[i];
+	return NULL;
 }
 
 static const struct known_node *find_node(const struct watcher *w, uint64_t id,
 					  const struct bcontainer *c)
 {
-	for (size_t i = 0; i < w->n_nodes; i++)
-		if (w->nodes[i].id == id && w->nodes[i].c == c)
-			return &w->nodes[i];
-	return NULL;
+	return find_next_node(w, id, c, NULL);
 }
 
 static int load_fingerprints(struct watcher *w, struct error *err)
@@ -130,7 +209,6 @@ static int load_fingerprints(struct watcher *w, struct error *err)
 		_cleanup_free_ char *path = NULL;
 		struct behavior *b = NULL, **grown;
 		size_t n = strlen(de->d_name);
-		uint64_t root = 0;
 
 		if (de->d_name[0] == '.' || n < 6 || strcmp(de->d_name + n - 5, ".json") != 0)
 			continue;
@@ -152,8 +230,7 @@ static int load_fingerprints(struct watcher *w, struct error *err)
 		w->fps = grown;
 		w->fps[w->n_fps++] = b;
 		for (size_t i = 0; r >= 0 && i < b->n_containers; i++)
-			r = index_process(w, &b->containers[i].entrypoint, &root, 1, &b->containers[i],
-					  0);
+			r = index_container(w, &b->containers[i]);
 	}
 	closedir(d);
 	return r;
@@ -171,6 +248,21 @@ static bool digest_is(const char *digest, const char *hex)
 static void find_image(struct watcher *w, struct watched *x)
 {
 	x->image = container_image_id(w->o->storage_roots, w->o->n_storage_roots, x->container);
+}
+
+/* The image's first name in containers-storage (as learn --image finds the image), for
+ * containers without a fingerprint; NULL if it has none or is not there. */
+static char *storage_image_name(const struct watcher *w, const char *image_id)
+{
+	for (size_t i = 0; i < w->o->n_storage_roots; i++) {
+		_cleanup_(image_freep) struct image *img = NULL;
+		_cleanup_free_ char *source = strdup_printf("containers-storage:%s", image_id);
+		struct image_options io = { .storage_root = w->o->storage_roots[i] };
+
+		if (source && image_open(source, &io, &img, NULL) >= 0)
+			return img->name ? strdup(img->name) : NULL;
+	}
+	return NULL;
 }
 
 static void match_fingerprint(struct watcher *w, struct watched *x)
@@ -200,8 +292,8 @@ static void now_rfc3339(char buf[static 48])
 }
 
 /* One alert line, Falco's shape: time, rule, priority, source, output, output_fields, tags. */
-static void alert(struct watcher *w, const struct watched *x, const char *rule,
-		  const char *priority, const char *what, json_t *fields)
+static void alert_tagged(struct watcher *w, const struct watched *x, const char *rule,
+			 const char *priority, const char *tag, const char *what, json_t *fields)
 {
 	char now[48];
 	_cleanup_free_ char *output = NULL, *text = NULL;
@@ -217,13 +309,56 @@ static void alert(struct watcher *w, const struct watched *x, const char *rule,
 			       x->image_name ? x->image_name : "?", what);
 	j = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:o,s:[ss]}", "time", now, "rule", rule, "priority",
 		      priority, "source", "imprint", "output", output, "output_fields", fields,
-		      "tags", "imprint", "drift");
+		      "tags", "imprint", tag);
 	text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	if (text) {
 		fprintf(w->o->out, "%s\n", text);
 		fflush(w->o->out);
 	}
 	json_decref(j);
+}
+
+static void alert(struct watcher *w, const struct watched *x, const char *rule,
+		  const char *priority, const char *what, json_t *fields)
+{
+	alert_tagged(w, x, rule, priority, "drift", what, fields);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The sensor lost events of a watched container: what happened then was not judged. One alert
+ * per LOST_ALERT_INTERVAL_MS at most (final: now, whatever the interval), with the number lost
+ * since the last one and the total. */
+static void check_lost(struct watcher *w, const struct sensor *s, bool final)
+{
+	int64_t now = now_ms();
+
+	for (size_t i = 0; i < w->n_cgroups; i++) {
+		struct watched *x = &w->cgroups[i];
+		uint64_t total;
+		char what[64];
+
+		if (!x->container || !x->fp)
+			continue;
+		total = sensor_lost(s, x->cgroup);
+		if (total <= x->lost_reported ||
+		    (!final && x->lost_alert_ms && now - x->lost_alert_ms < LOST_ALERT_INTERVAL_MS))
+			continue;
+		snprintf(what, sizeof(what), "%llu events lost",
+			 (unsigned long long)(total - x->lost_reported));
+		alert_tagged(w, x, "Sensor events lost", "Warning", "sensor", what,
+			     json_pack("{s:I,s:I}", "imprint.lost_events",
+				       (json_int_t)(total - x->lost_reported),
+				       "imprint.lost_events_total", (json_int_t)total));
+		x->lost_reported = total;
+		x->lost_alert_ms = now;
+	}
 }
 
 static struct watched *watched_get(struct watcher *w, uint64_t cgroup)
@@ -243,6 +378,8 @@ static struct watched *watched_get(struct watcher *w, uint64_t cgroup)
 		return x;
 	find_image(w, x);
 	match_fingerprint(w, x);
+	if (!x->fp && x->image)
+		x->image_name = storage_image_name(w, x->image);
 	if (!x->fp) /* reported once, not at every event */
 		alert(w, x, "Container without behavioral fingerprint", "Notice", "not watched",
 		      json_object());
@@ -312,13 +449,20 @@ static void on_exec(struct watcher *w, const struct watched *x, const struct sen
 			(int)e->h.gid));
 }
 
+static bool file_matches(const struct bprocess *p, const char *path)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		if (strcmp(p->files[i], path) == 0 || fnmatch(p->files[i], path, FNM_PATHNAME) == 0)
+			return true;
+	return false;
+}
+
 static bool file_known(const struct bprocess *p, const char *path, int depth)
 {
 	if (depth > BEHAVIOR_MAX_DEPTH)
 		return false;
-	for (size_t i = 0; i < p->n_files; i++)
-		if (strcmp(p->files[i], path) == 0 || fnmatch(p->files[i], path, FNM_PATHNAME) == 0)
-			return true;
+	if (file_matches(p, path))
+		return true;
 	for (size_t i = 0; i < p->n_children; i++)
 		if (file_known(&p->children[i], path, depth + 1))
 			return true;
@@ -346,11 +490,27 @@ static bool connection_known(const struct bprocess *p, const char *addr, uint32_
 	return false;
 }
 
+/* Learned by the process at this node (any of the nodes with its id), or, when the node is
+ * not learned, by any process of the container. */
+static bool file_allowed(const struct watcher *w, const struct watched *x, uint64_t node,
+			 const char *path)
+{
+	const struct known_node *k = find_node(w, node, x->fp);
+
+	if (!k)
+		return file_known(&x->fp->entrypoint, path, 0) ||
+		       (x->fp->exec && file_known(x->fp->exec, path, 0));
+	for (; k; k = find_next_node(w, node, x->fp, k))
+		if (file_matches(k->p, path))
+			return true;
+	return false;
+}
+
 static void on_open(struct watcher *w, const struct watched *x, const struct sensor_open *e)
 {
 	_cleanup_free_ char *path = behavior_collapse_path(e->path);
 
-	if (!path || file_known(&x->fp->entrypoint, path, 0))
+	if (!path || file_allowed(w, x, e->h.node, path))
 		return;
 	alert(w, x, "File opened outside behavioral fingerprint", "Warning", e->path,
 	      json_pack("{s:s,s:i,s:i}", "fd.name", e->path, "proc.pid", (int)e->h.pid, "user.uid",
@@ -363,7 +523,8 @@ static void on_net(struct watcher *w, const struct watched *x, const struct sens
 	char addr[64] = "", name[96];
 
 	inet_ntop(e->family == 2 ? AF_INET : AF_INET6, e->addr, addr, sizeof(addr));
-	if (connection_known(&x->fp->entrypoint, addr, e->port, listen, 0))
+	if (connection_known(&x->fp->entrypoint, addr, e->port, listen, 0) ||
+	    (x->fp->exec && connection_known(x->fp->exec, addr, e->port, listen, 0)))
 		return;
 	if (listen) {
 		snprintf(name, sizeof(name), "*:%u", e->port);
@@ -421,12 +582,16 @@ int watch_run(const struct watch_options *o, struct error *err)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (r >= 0 && !stopping) {
 		r = sensor_poll(s, 100);
+		if (r >= 0)
+			check_lost(&w, s, false);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (o->duration_ms && (now.tv_sec - start.tv_sec) * 1000 +
 					      (now.tv_nsec - start.tv_nsec) / 1000000 >=
 				      o->duration_ms)
 			break;
 	}
+	if (r >= 0 && s)
+		check_lost(&w, s, true);
 	if (r < 0 && !err->message[0])
 		error_set(err, r, "sensor: %s", strerror(-r));
 	for (size_t i = 0; i < w.n_fps; i++)

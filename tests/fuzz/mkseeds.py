@@ -303,7 +303,105 @@ def fingerprint_seeds():
                                     'entries': -1}]) | {'layers': [{}, {}]}))
 
 
+# behavior (RAD's fingerprint format, docs/behavior.md)
+
+RAD_CATALOG = os.environ.get('IMPRINT_RAD_CATALOG',
+                             os.path.join(HERE, '..', '..', '..', 'shared', 'rad-catalog'))
+
+
+def trim_process(p, depth=0):
+    """Keep a few of everything, so that a catalog file makes a small seed."""
+    p = dict(p)
+    for key, keep in (('files', 4), ('connections', 2), ('programs', 2), ('children', 3)):
+        if isinstance(p.get(key), list):
+            p[key] = p[key][:keep]
+    if depth > 3:
+        p.pop('children', None)
+    if 'children' in p and p['children']:
+        p['children'] = [trim_process(c, depth + 1) for c in p['children']]
+    for g in p.get('programs') or []:
+        if isinstance(g.get('args'), list):
+            g['args'] = g['args'][:4]
+    return p
+
+
+def behavior_seeds():
+    catalog = []
+    for top, _, names in os.walk(RAD_CATALOG):
+        if 'fingerprint.json' in names:
+            catalog.append(os.path.join(top, 'fingerprint.json'))
+    # one per image (images/ and images-v2/ hold copies), the exec entry's file among them
+    seen = set()
+    for path in sorted(catalog):
+        with open(path, 'rb') as f:
+            raw = f.read()
+        doc = json.loads(raw)
+        name = doc['containers'][0]['name']
+        if name in seen:
+            continue
+        seen.add(name)
+        for c in doc['containers']:
+            for entry in ('entrypoint', 'exec'):
+                if entry in c:
+                    c[entry]['process'] = trim_process(c[entry]['process'])
+        put('behavior', 'rad-%s.json' % name, json.dumps(doc, indent=1))
+
+    head = {'kind': 'Fingerprint', 'apiVersion': 'rad.ksoc.com/v1alpha1'}
+
+    def doc(process, exec_=None, **extra):
+        c = {'name': 'c', 'imageName': 'docker.io/x:1',
+             'imageDigest': 'sha256:' + '1c39480406a55c9d22dafd64d8f8d3b175eb4acf74a2895540825fa9785f4eaa',
+             'entrypoint': {'process': process}}
+        if exec_:
+            c['exec'] = {'process': exec_}
+        return json.dumps(head | {'metadata': {'creationTimestamp': '2024-05-02T10:00:00Z'},
+                                  'containers': [c]} | extra)
+
+    date = {'uid': 1000, 'gid': 1000, 'programs': [{'comm': 'date', 'args': ['date', '+%s']}],
+            'files': [{'path': '/etc/localtime'}]}
+    put('behavior', 'synthetic-worked-example.json', doc({
+        'uid': 1000, 'gid': 1000, 'children': [date, date, date | {'count': 4}],
+        'programs': [{'comm': 'entrypoint.sh', 'args': ['/entrypoint.sh']},
+                     {'comm': 'web', 'args': ['/usr/bin/web', '--port=8080'],
+                      'exeSha256': 'ab' * 32}],
+        'files': [{'path': '/proc/4242/status'}, {'path': '/tmp/tmp.Qx7rT2mZ9a'},
+                  {'path': '/run/secrets/kubernetes.io/serviceaccount/..2024_01_31_12_13_28.1234567/token'},
+                  {'path': '/proc/self/task/17/fd/3'}, {'path': '/dev/fd/9'},
+                  {'path': '/tmp/nginx-cfg1234567890'}, {'path': '/tmp/tmpk2j3l4m5'}],
+        'connections': [{'address': '10.0.0.5', 'hostname': 'db', 'port': 5432},
+                        {'address': '::FFFF:10.0.0.1', 'port': 53, 'protocol': 'udp'},
+                        {'address': 'fe80::1', 'hostname': '', 'port': 0}],
+        'listening': [{'port': 8080}, {'port': 8080}]},
+        exec_={'programs': [{'comm': 'exec'}], 'children': [{'uid': 0, 'gid': 0, 'programs': [
+            {'comm': 'sh', 'args': ['sh']}]}]},
+        imprint={'complete': False, 'lostEvents': 12}))
+    # two replicas of one container in one file, Go's nulls, an empty document
+    two = json.loads(doc({'uid': 0, 'gid': 0, 'files': [{'path': '/a'}], 'children': None}))
+    two['containers'].append(json.loads(doc({'uid': 0, 'gid': 0, 'files': [{'path': '/b'}]}))['containers'][0])
+    two['metadata'] = {'creationTimestamp': '2024-01-31T12:13:28.123+02:00'}
+    put('behavior', 'synthetic-replicas.json', json.dumps(two))
+    put('behavior', 'synthetic-minimal.json', json.dumps(head | {'containers': []}))
+    put('behavior', 'synthetic-no-ids.json', doc({'programs': [{'comm': 'x', 'args': None}],
+                                                   'count': 9223372036854775807}))
+    # hostile
+    put('behavior', 'hostile-replicas-disagree.json',
+        json.dumps(two | {'containers': [two['containers'][0],
+                                         two['containers'][1] | {'entrypoint': {'process': {'uid': 1, 'gid': 1}}}]}))
+    p = {'uid': 0, 'gid': 0}
+    for _ in range(300):
+        p = {'uid': 0, 'gid': 0, 'children': [p]}
+    put('behavior', 'hostile-deep.json', doc(p))
+    put('behavior', 'hostile-nesting.json', '[' * 5000 + ']' * 5000)
+    put('behavior', 'hostile-values.json', doc({'uid': 4294967296, 'gid': -1}))
+    put('behavior', 'hostile-paths.json', doc({'uid': 0, 'gid': 0, 'files': [
+        {'path': 'relative'}, {'path': '/a/../b'}, {'path': '/a/'}]}))
+    put('behavior', 'hostile-args.json', doc({'programs': [{'comm': 'x', 'args': ['a'] * 65}]}))
+    put('behavior', 'hostile-strings.json', doc({'programs': [{'comm': 'x\u0000y'}]}))
+    put('behavior', 'hostile-lost.json', doc({}, imprint={'complete': True, 'lostEvents': 3}))
+
+
 if __name__ == '__main__':
     tar_seeds()
     manifest_seeds()
     fingerprint_seeds()
+    behavior_seeds()

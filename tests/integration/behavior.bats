@@ -175,6 +175,34 @@ rad_view() {
 	[ ! -e "$T/out.json" ]
 }
 
+@test "learn --merge: a failure names the file and what is wrong; exit 2, nothing written" {
+	cp "$PG" "$T/a.json"
+	cp "$PG" "$T/b.json"
+	jq '.containers[0].entrypoint.process.uid = 0' "$PG" >"$T/root.json"
+	# a conflict: the files merged so far (one) and the file that does not fit (the other)
+	run "$IMPRINT" learn --merge "$T/a.json" "$T/b.json" "$T/root.json" -o "$T/out.json"
+	assert_error learn
+	assert_eq message "imprint: learn: cannot merge $T/a.json and $T/b.json with $T/root.json: container 'postgresql': the entrypoint runs as 1001:0 in one and 0:0 in the other" "$output"
+	[ ! -e "$T/out.json" ]
+	# a bad file after good ones: its name and the place in it
+	jq '.containers[0].entrypoint.process.children[1].connections = [{"address": "10.0.0.300", "port": 5432}]' "$PG" >"$T/addr.json"
+	run "$IMPRINT" learn --merge "$T/a.json" "$T/addr.json" -o "$T/out.json"
+	assert_error learn
+	assert_eq message "imprint: learn: $T/addr.json: containers[0].entrypoint.process.children[1].connections[0].address: '10.0.0.300' is not an IP address" "$output"
+	# two replicas in one file that cannot be one container
+	jq '.containers += [.containers[0] | .entrypoint.process = {"uid": 7, "gid": 7}]' "$PG" >"$T/replicas.json"
+	run "$IMPRINT" learn --merge "$T/a.json" "$T/replicas.json" -o "$T/out.json"
+	assert_error learn
+	assert_eq message "imprint: learn: $T/replicas.json: two containers with the same name and image digest cannot be one: container 'postgresql': the entrypoint runs as 1001:0 in one and 7:7 in the other" "$output"
+	# not a file
+	run "$IMPRINT" learn --merge "$T/a.json" "$T" -o "$T/out.json"
+	assert_error learn
+	assert_eq message "imprint: learn: $T: not a regular file" "$output"
+	[ ! -e "$T/out.json" ]
+	# never the bare errno text
+	[[ "$output" != *"Invalid argument"* ]]
+}
+
 @test "learn: --help; usage errors exit 2 (live learning: sensor.bats)" {
 	run "$IMPRINT" learn --help
 	assert_status 0

@@ -212,7 +212,7 @@ static void test_canonical_form(void **state)
 	_cleanup_(behavior_freep) struct behavior *b = build_sample();
 	const struct bprocess *p = &b->containers[0].entrypoint;
 
-	assert_int_equal(behavior_canonicalize(b), 0);
+	assert_int_equal(behavior_canonicalize(b, NULL), 0);
 	assert_int_equal(p->n_programs, 2);
 	assert_string_equal(p->programs[0].comm, "entrypoint.sh");
 	assert_string_equal(p->programs[1].comm, "run.sh");
@@ -267,7 +267,7 @@ static void test_sanitize_sensor_model(void **state)
 	assert_int_equal(bprocess_add_program(p, longcomm, NULL, 0, NULL), 0);
 	assert_int_equal(bprocess_add_file(p, "/tmp/caf\xe9//x/."), 0);
 	assert_int_equal(bprocess_add_connection(p, "10.0.0.1", NULL, 80, "TCP!"), 0);
-	assert_int_equal(behavior_canonicalize(b), 0);
+	assert_int_equal(behavior_canonicalize(b, NULL), 0);
 	assert_null(b->containers[0].image_digest);
 	p = &b->containers[0].entrypoint;
 	assert_string_equal(p->programs[0].comm, "sh?");
@@ -281,7 +281,7 @@ static void test_sanitize_sensor_model(void **state)
 	assert_string_equal(s, s2);
 
 	assert_int_equal(bprocess_add_file(p, "relative"), 0);
-	assert_int_equal(behavior_canonicalize(b), -EINVAL);
+	assert_int_equal(behavior_canonicalize(b, NULL), -EINVAL);
 }
 
 static void test_folding_nested(void **state)
@@ -293,7 +293,7 @@ static void test_folding_nested(void **state)
 	assert_int_equal(behavior_add_container(b, "c", "i", NULL, &c), 0);
 	for (int i = 0; i < 3; i++)
 		add_proc(add_proc(&c->entrypoint, "sh", "sh"), "postgres", "postgres");
-	assert_int_equal(behavior_canonicalize(b), 0);
+	assert_int_equal(behavior_canonicalize(b, NULL), 0);
 	p = &b->containers[0].entrypoint;
 	assert_int_equal(p->n_children, 1);
 	assert_int_equal(p->children[0].count, 3);
@@ -307,9 +307,9 @@ static void test_canonical_idempotent_and_stable(void **state)
 	_cleanup_(behavior_freep) struct behavior *c = NULL;
 	_cleanup_free_ char *s1 = NULL, *s2 = NULL, *s3 = NULL;
 
-	assert_int_equal(behavior_canonicalize(b), 0);
+	assert_int_equal(behavior_canonicalize(b, NULL), 0);
 	s1 = to_string(b);
-	assert_int_equal(behavior_canonicalize(b), 0);
+	assert_int_equal(behavior_canonicalize(b, NULL), 0);
 	s2 = to_string(b);
 	assert_string_equal(s1, s2);
 	c = parse_ok(s1);
@@ -402,7 +402,7 @@ static void test_write_layout(void **state)
 	assert_int_equal(bprocess_add_connection(p, "10.0.0.1", "db", 5432, "tcp"), 0);
 	assert_int_equal(bprocess_add_listening(p, 8080), 0);
 	add_proc(p, "id", "-u")->count = 2;
-	assert_int_equal(behavior_canonicalize(b), 0);
+	assert_int_equal(behavior_canonicalize(b, NULL), 0);
 	s = to_string(b);
 	assert_string_equal(s, want);
 	back = parse_ok(s);
@@ -666,6 +666,29 @@ static void test_merge_conflict(void **state)
 			    "container 'c': the entrypoint runs as 1:1 in one and 0:0 in the other");
 }
 
+/* A model that cannot be made canonical says what and where (the learner shows this). */
+static void test_canonicalize_error_place(void **state)
+{
+	_cleanup_(behavior_freep) struct behavior *b = behavior_new();
+	char *sh[] = { (char *)"sh", (char *)"-c", (char *)"x" }, *cat[] = { (char *)"cat" };
+	struct bprocess *child, *grandchild;
+	struct bcontainer *c;
+	struct error err = { 0 };
+
+	(void)state;
+	assert_int_equal(behavior_add_container(b, "web", "i", NULL, &c), 0);
+	assert_int_equal(bprocess_add_program(&c->entrypoint, "sh", sh, 3, NULL), 0);
+	assert_int_equal(bprocess_add_child(&c->entrypoint, &child), 0);
+	assert_int_equal(bprocess_add_program(child, "sh", sh, 3, NULL), 0);
+	assert_int_equal(bprocess_add_child(child, &grandchild), 0);
+	assert_int_equal(bprocess_add_program(grandchild, "cat", cat, 1, NULL), 0);
+	assert_int_equal(bprocess_add_file(grandchild, "etc/passwd"), 0);
+	assert_int_equal(behavior_canonicalize(b, &err), -EINVAL);
+	assert_string_equal(err.message, "container 'web': entrypoint: sh: cat: file 'etc/passwd' "
+					 "is not an absolute path");
+}
+
+/* Diff */
 /* Diff */
 
 struct collected {
@@ -770,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_merge_is_union),
 		cmocka_unit_test(test_merge_conflict),
+		cmocka_unit_test(test_canonicalize_error_place),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_diff_containers),
 		cmocka_unit_test(test_diff_callback_error),
