@@ -155,5 +155,6 @@ int64_t parse_duration(const char *s);
 int verb_learn(int argc, char **argv);
 int verb_behavior_diff(int argc, char **argv);
 int verb_protect(int argc, char **argv);
+int verb_status(int argc, char **argv);
 /* imprint fingerprint show FILE: verb_fingerprint() hands its arguments from "show" on. */
 int behavior_show_main(int argc, char **argv);

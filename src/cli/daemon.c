@@ -5,11 +5,20 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "basic/fs.h"
 
 #include "cli.h"
 #include "daemon/events_db.h"
 #include "daemon/imprintd.h"
 #include "daemon/metrics.h"
+#include "daemon/protector.h"
+#include "enforce/guard.h"
+
+#define CONFIG_DEFAULT "/etc/imprint/imprintd.conf"
+#define CONFIG_MAX (64u * 1024)
+#define CONFIG_ARGS_MAX 64
 
 static void help(void)
 {
@@ -33,13 +42,73 @@ static void help(void)
 	       "                       socket ('' for none; default " METRICS_SOCKET_NAME " in the\n"
 	       "                       directory of --socket)\n"
 	       "  --metrics-port PORT  also serve them on 127.0.0.1:PORT (default: off)\n"
+	       "  --config FILE        key = value options (default " CONFIG_DEFAULT ", read if\n"
+	       "                       it exists; '' for none; docs/daemon.md); the command line\n"
+	       "                       overrides it\n"
+	       "  --no-protect         verification only: no runtime protection\n"
+	       "  --pin-dir DIR        bpffs directory of the pinned layers (default\n"
+	       "                       " GUARD_PIN_DIR ")\n"
+	       "  --protect-state-dir DIR  the protected containers' records, for restarts\n"
+	       "                       (default " PROTECTOR_STATE_DIR ")\n"
+	       "  --behavior-dir DIR   behavioral fingerprints (network rules, tree-aware mode;\n"
+	       "                       default: none)\n"
+	       "  --decision-timeout MS  fanotify watchdog (default 1000)\n"
 	       "  -h, --help           this help\n\n"
 	       "Exit codes: 0 stopped by SIGTERM/SIGINT (or --status answered), 2 error.\n",
 	       EVENTS_MAX_ROWS_DEFAULT, EVENTS_MAX_AGE_DEFAULT_S / 86400);
 }
 
 enum { OPT_EVENTS_DB = 0x200, OPT_EVENTS_MAX_ROWS, OPT_EVENTS_MAX_AGE, OPT_METRICS_SOCKET,
-       OPT_METRICS_PORT };
+       OPT_METRICS_PORT, OPT_CONFIG, OPT_PROTECT, OPT_NO_PROTECT, OPT_PIN_DIR,
+       OPT_PROTECT_STATE_DIR, OPT_BEHAVIOR_DIR, OPT_DECISION_TIMEOUT };
+
+/* The config file as "--key=value" arguments put before the command line's, so that getopt
+ * applies both and the command line wins. "protect = no" is --no-protect. Lines: "# comment",
+ * blank, or "key = value". *ret_args and the strings in it are the caller's. */
+static int config_args(const char *path, bool explicit, char ***ret_args, int *ret_n,
+		       struct error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	char **args = calloc(CONFIG_ARGS_MAX, sizeof(char *));
+	char *line, *save = NULL;
+	size_t len;
+	int n = 0, lineno = 0, r;
+
+	if (!args)
+		return -ENOMEM;
+	*ret_args = args;
+	*ret_n = 0;
+	r = read_file(path, CONFIG_MAX, &buf, &len);
+	if (r == -ENOENT && !explicit)
+		return 0;
+	if (r < 0)
+		return error_set(err, r, "%s: %s", path, strerror(-r));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *key = line + strspn(line, " \t"), *eq = strchr(key, '='), *val, *end;
+
+		lineno++;
+		if (!*key || *key == '#')
+			continue;
+		if (!eq || n == CONFIG_ARGS_MAX)
+			return error_set(err, -EINVAL, "%s: line %d: want key = value", path,
+					 lineno);
+		for (end = eq; end > key && (end[-1] == ' ' || end[-1] == '\t'); end--)
+			;
+		*end = '\0';
+		val = eq + 1 + strspn(eq + 1, " \t");
+		for (end = val + strlen(val); end > val && strchr(" \t\r", end[-1]); end--)
+			;
+		*end = '\0';
+		if (strcmp(key, "protect") == 0)
+			args[n] = strdup(strcmp(val, "no") == 0 ? "--no-protect" : "--protect");
+		else
+			args[n] = strdup_printf("--%s=%s", key, val);
+		if (!args[n++])
+			return -ENOMEM;
+	}
+	*ret_n = n;
+	return 0;
+}
 
 /* A number from 0 to max; 0 means "unlimited" for the limits, which we store as -1. */
 static int parse_limit(const char *arg, long long max, long long *ret)
@@ -67,18 +136,51 @@ int verb_daemon(int argc, char **argv)
 		{ "events-max-age", required_argument, NULL, OPT_EVENTS_MAX_AGE },
 		{ "metrics-socket", required_argument, NULL, OPT_METRICS_SOCKET },
 		{ "metrics-port", required_argument, NULL, OPT_METRICS_PORT },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "protect", no_argument, NULL, OPT_PROTECT },
+		{ "no-protect", no_argument, NULL, OPT_NO_PROTECT },
+		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+		{ "protect-state-dir", required_argument, NULL, OPT_PROTECT_STATE_DIR },
+		{ "behavior-dir", required_argument, NULL, OPT_BEHAVIOR_DIR },
+		{ "decision-timeout", required_argument, NULL, OPT_DECISION_TIMEOUT },
 		CHECK_LONG_OPTIONS,
 		{ 0 },
 	};
 	struct cli c = { .verb = "daemon" };
-	struct imprintd_options o = { 0 };
+	struct imprintd_options o = { .protect = true };
 	struct check_options co;
 	struct error err = { 0 };
-	bool status = false;
+	const char *config = getenv("IMPRINT_CONFIG") ?: CONFIG_DEFAULT;
+	bool status = false, explicit = getenv("IMPRINT_CONFIG") != NULL;
+	char **cargs = NULL, **all = NULL;
+	int n_cargs = 0, n_all;
 	long long v;
 	int opt, r;
 
 	check_options_init(&co, NULL);
+	/* --config first (it decides which file the other options start from). */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config = argv[i + 1];
+			explicit = true;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			config = argv[i] + 9;
+			explicit = true;
+		}
+	}
+	if (*config && config_args(config, explicit, &cargs, &n_cargs, &err) < 0)
+		return cli_error_from(&c, -EINVAL, &err);
+	all = calloc((size_t)(argc + n_cargs + 1), sizeof(char *));
+	if (!all)
+		return EXIT_ERROR;
+	all[0] = argv[0];
+	for (int i = 0; i < n_cargs; i++)
+		all[1 + i] = cargs[i];
+	for (int i = 1; i < argc; i++)
+		all[n_cargs + i] = argv[i];
+	n_all = argc + n_cargs;
+	argc = n_all;
+	argv = all; /* both lists live until exit: options point into them */
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (opt == 'h') {
 			help();
@@ -102,6 +204,20 @@ int verb_daemon(int argc, char **argv)
 				return cli_usage(&c, "--events-max-age wants a number of days, not '%s'",
 						 optarg);
 			o.events_max_age_s = v ? v * 86400 : -1;
+		} else if (opt == OPT_CONFIG) {
+			; /* read above */
+		} else if (opt == OPT_PROTECT || opt == OPT_NO_PROTECT) {
+			o.protect = opt == OPT_PROTECT;
+		} else if (opt == OPT_PIN_DIR) {
+			o.pin_dir = optarg;
+		} else if (opt == OPT_PROTECT_STATE_DIR) {
+			o.protect_state_dir = optarg;
+		} else if (opt == OPT_BEHAVIOR_DIR) {
+			o.behavior_dir = optarg;
+		} else if (opt == OPT_DECISION_TIMEOUT) {
+			if (parse_limit(optarg, 60000, &v) < 0 || v < 1)
+				return cli_usage(&c, "--decision-timeout wants 1 to 60000 ms");
+			o.decision_timeout_ms = (int)v;
 		} else if (opt == OPT_METRICS_PORT) {
 			if (parse_limit(optarg, 65535, &v) < 0)
 				return cli_usage(&c, "--metrics-port wants a port number, not '%s'", optarg);
@@ -113,17 +229,26 @@ int verb_daemon(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage(&c, "no arguments expected");
 	if (status) {
-		_cleanup_free_ char *text = NULL;
+		json_t *answer = NULL;
+		char *text;
 
-		r = imprintd_status(co.socket_path, &text, &err);
+		r = imprintd_status(co.socket_path, &answer, &err);
 		if (r < 0)
 			return cli_error_from(&c, r, &err);
-		printf("%s\n", text);
+		text = json_dumps(answer, JSON_INDENT(2));
+		json_decref(answer);
+		printf("%s\n", text ? text : "{}");
+		free(text);
 		return EXIT_OK;
 	}
+	o.pin_dir = o.pin_dir ?: getenv("IMPRINT_PIN_DIR");
 	o.socket_path = co.socket_path;
 	o.store = co.store;
 	o.verify = co.verify;
 	r = imprintd_run(&o, &err);
+	for (int i = 0; i < n_cargs; i++)
+		free(cargs[i]);
+	free(cargs);
+	free(all);
 	return r < 0 ? cli_error_from(&c, r, &err) : EXIT_OK;
 }

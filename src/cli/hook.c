@@ -3,6 +3,7 @@
  * stored image before the container starts. Fails closed: in enforce mode anything that
  * cannot be checked refuses the container. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,19 @@ static void help(void)
 	       "Exit codes: 0 allowed (or monitor mode), 1 refused.\n");
 }
 
+/* The container's first process from the OCI state (0: none, as for imprint-runc): imprintd
+ * protects the container from it once it is allowed (docs/daemon.md). Set by verb_hook(). */
+static pid_t state_pid;
+
+static pid_t oci_state_pid(const char *buf, size_t len)
+{
+	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+	json_int_t pid = json_integer_value(json_object_get(j, "pid"));
+
+	json_decref(j);
+	return pid > 0 && pid < (1 << 22) ? (pid_t)pid : 0;
+}
+
 int container_decide(const char *event, const char *id, const char *bundle,
 		     const struct check_options *co, const char *storage_root, unsigned threads,
 		     const char *setup_error, char **ret_line)
@@ -54,7 +68,7 @@ int container_decide(const char *event, const char *id, const char *bundle,
 	if (setup_error) {
 		verify_refuse(&res, "error", NULL, "%s", setup_error);
 	} else if (!co->paranoid && imprintd_ask(co->socket_path, id, bundle, storage_root,
-						 co->verify.mode, &res, &ask_err) >= 0) {
+						 co->verify.mode, state_pid, &res, &ask_err) >= 0) {
 		answered = true; /* the same checks, with imprintd's verified-layer cache */
 	} else if ((r = store_load(&co->store, &store, &err)) < 0) {
 		verify_refuse(&res, "policy-store", NULL, "%s",
@@ -131,6 +145,8 @@ int verb_hook(int argc, char **argv)
 		error_set(&err, r, "cannot read the OCI state on stdin: %s", strerror(-r));
 	else
 		r = oci_state_parse(buf, len, &id, &bundle, &err);
+	if (r >= 0)
+		state_pid = oci_state_pid(buf, len);
 	return container_decide("hook", id, bundle, &co, storage_root, threads,
 				r < 0 ? err.message : NULL, NULL);
 }

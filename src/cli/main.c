@@ -25,6 +25,7 @@ static const struct verb {
 	{ "behavior-diff", verb_behavior_diff, "compare two behavioral fingerprints" },
 	{ "watch", verb_watch, "alert when running containers drift from their fingerprint" },
 	{ "protect", verb_protect, "enforce: only image files run, only allowed connections" },
+	{ "status", verb_status, "what imprintd has loaded, its layers and protected containers" },
 	{ "events", verb_events, "query imprintd's recorded decisions and alerts" },
 };
 

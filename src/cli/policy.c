@@ -23,7 +23,10 @@ static void help(void)
 	       "  init FILE --name NAME [--expires TIME] [--default deny|allow]\n"
 	       "                       a new, empty, unsigned policy (serial 1)\n"
 	       "  add FILE SOURCE [--image-name PATTERN] [--mode enforce|monitor]\n"
-	       "                       pin an image: its digests, root digest and layer tables\n"
+	       "      [--enforcement exec=MODE,network=MODE,tree-aware]\n"
+	       "                       pin an image: its digests, root digest and layer tables;\n"
+	       "                       --enforcement: what imprintd does to its running\n"
+	       "                       containers (MODE off|monitor|enforce; default all off)\n"
 	       "  remove FILE DIGEST   drop the entries pinning DIGEST (manifest or config)\n"
 	       "  revoke FILE DIGEST [--reason TEXT]\n"
 	       "                       deny DIGEST whatever else allows it\n"
@@ -41,12 +44,13 @@ static void help(void)
 }
 
 enum { OPT_NAME = 0x200, OPT_EXPIRES, OPT_DEFAULT, OPT_IMAGE_NAME, OPT_ENTRY_MODE, OPT_KEY,
-       OPT_REASON };
+       OPT_REASON, OPT_ENFORCEMENT };
 
 struct policy_args {
 	struct cli c;
 	struct source_options so;
 	const char *name, *expires, *default_action, *image_name, *mode, *output, *reason;
+	const char *enforcement;
 	const char *keys[KEYS_MAX];
 	size_t n_keys;
 	char **args;
@@ -61,6 +65,7 @@ static int parse(struct policy_args *a, int argc, char **argv)
 		{ "default", required_argument, NULL, OPT_DEFAULT },
 		{ "image-name", required_argument, NULL, OPT_IMAGE_NAME },
 		{ "mode", required_argument, NULL, OPT_ENTRY_MODE },
+		{ "enforcement", required_argument, NULL, OPT_ENFORCEMENT },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "reason", required_argument, NULL, OPT_REASON },
 		{ "output", required_argument, NULL, 'o' },
@@ -81,6 +86,7 @@ static int parse(struct policy_args *a, int argc, char **argv)
 		case OPT_DEFAULT: a->default_action = optarg; break;
 		case OPT_IMAGE_NAME: a->image_name = optarg; break;
 		case OPT_ENTRY_MODE: a->mode = optarg; break;
+		case OPT_ENFORCEMENT: a->enforcement = optarg; break;
 		case OPT_REASON: a->reason = optarg; break;
 		case 'o': a->output = optarg; break;
 		case OPT_JSON: a->c.json = true; break;
@@ -161,7 +167,16 @@ static int change_add(struct policy_args *a, json_t *p, struct error *err)
 	r = fingerprint_image(img, &fo, &fp, err);
 	if (r < 0)
 		return r;
-	return policy_add_image(p, fp, a->image_name, a->mode ?: "enforce", err);
+	r = policy_add_image(p, fp, a->image_name, a->mode ?: "enforce", err);
+	if (r >= 0 && a->enforcement) {
+		char cd[DIGEST_STRING_MAX];
+		json_t *e;
+
+		r = policy_enforcement_parse(a->enforcement, &e, err);
+		if (r >= 0)
+			r = policy_set_enforcement(p, digest_format(&fp->config_digest, cd), e, err);
+	}
+	return r;
 }
 
 static int do_add(struct policy_args *a)
@@ -210,10 +225,18 @@ static void print_images(json_t *p)
 	       json_string_value(json_object_get(p, "defaultAction")),
 	       json_string_value(json_object_get(p, "expires")) ? ", expires " : "",
 	       json_string_value(json_object_get(p, "expires")) ?: "");
-	json_array_foreach(json_object_get(p, "images"), i, v)
-		printf("  %-7s %s %s\n", json_string_value(json_object_get(v, "mode")),
+	json_array_foreach(json_object_get(p, "images"), i, v) {
+		struct policy_enforcement e;
+
+		policy_entry_enforcement(v, &e);
+		printf("  %-7s %s %s", json_string_value(json_object_get(v, "mode")),
 		       json_string_value(json_object_get(v, "configDigest")) ?: "-",
 		       json_string_value(json_object_get(v, "name")) ?: "");
+		if (json_object_get(v, "enforcement"))
+			printf(" (runtime: exec %s, network %s%s)", policy_enforce_to_string(e.exec),
+			       policy_enforce_to_string(e.network), e.tree_aware ? ", tree-aware" : "");
+		printf("\n");
+	}
 	json_array_foreach(json_object_get(p, "revocations"), i, v)
 		printf("  revoked %s %s\n", json_string_value(json_object_get(v, "digest")),
 		       json_string_value(json_object_get(v, "reason")) ?: "");

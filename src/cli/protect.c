@@ -22,7 +22,9 @@
 #include "cli.h"
 #include "enforce/alert.h"
 #include "enforce/exec_fanotify.h"
+#include "enforce/files.h"
 #include "enforce/guard.h"
+#include "enforce/protection.h"
 #include "enforce/rules.h"
 #include "enforce/target.h"
 #include "sensor/learner.h"
@@ -55,13 +57,19 @@ static void help(void)
 	       "  --pin-dir DIR        bpffs directory (default " GUARD_PIN_DIR ")\n"
 	       "  --decision-timeout MS  the watchdog answers an exec decision after this\n"
 	       "                       (default 1000)\n"
+	       "  --files enforce|monitor|off  file protection (docs/files.md; default off):\n"
+	       "                       image directories read-only, writes to them reported\n"
+	       "  --files-path DIR     a directory to protect (repeatable; default /bin /sbin\n"
+	       "                       /lib* /usr /etc)\n"
+	       "  --files-writable PATH  keep this path writable (repeatable)\n"
 	       "  --json               Falco-shaped JSON lines\n"
 	       "  -h, --help           this help\n\n"
 	       "Exit codes: 0 stopped (container exited, signal), 2 error.\n");
 }
 
 enum { OPT_CONTAINER = 0x200, OPT_BEHAVIOR, OPT_ALLOW_NET, OPT_ALLOW_EXEC, OPT_PIN_DIR,
-       OPT_TIMEOUT, OPT_RUNC_ROOT, OPT_FINGERPRINT };
+       OPT_TIMEOUT, OPT_RUNC_ROOT, OPT_FINGERPRINT, OPT_FILES, OPT_FILES_PATH,
+       OPT_FILES_WRITABLE };
 
 struct protect {
 	struct cli c;
@@ -78,57 +86,22 @@ struct protect {
 	char *rootfs;            /* runc: the host path of its rootfs */
 	const char *pin_dir;
 	int timeout_ms;
+	struct behavior *behavior;
 	/* running state */
-	struct protect_target t;
+	struct protect_target t; /* until protection_start() takes it */
+	struct protection *prot;
 	struct alert_queue *alerts;
-	uint64_t bpf_events;
+	struct files_options files_opt; /* file protection (src/enforce/files.h) */
+	struct files *files;
 };
 
 static void on_guard_event(void *userdata, const struct guard_event *e)
 {
 	struct protect *p = userdata;
-	char target[96], exe[PATH_MAX];
-	bool denied = e->flags & (GUARD_EXEC_KILLED | GUARD_NET_DENIED);
-	struct alert a = {
-		.decision = denied ? ALERT_DENY : ALERT_WOULD_DENY,
-		.priority = "Critical",
-		.container = p->t.id,
-		.pid = (pid_t)e->pid,
-		.ppid = (pid_t)e->ppid,
-		.comm = e->comm,
-	};
 
-	if (e->cgroup != p->t.cgroup)
-		return; /* another container's (docs/protect.md: one protect per host) */
-	p->bpf_events++;
-	if (e->type == GUARD_EV_EXEC) {
-		a.rule = "exec_not_allowed";
-		a.summary = "Exec of a file that is not an unchanged image file";
-		a.layer = "bpf-exec";
-		a.exepath = e->path;
-		a.fd_name = e->path;
-		a.reason = e->flags & GUARD_EXEC_UPPER ? "upper_layer"
-			   : e->flags & GUARD_EXEC_NOT_OVERLAY ? "not_overlay" : "not_in_image";
-	} else {
-		char link[64];
-		ssize_t n;
-
-		snprintf(link, sizeof(link), "/proc/%u/exe", e->pid);
-		n = readlink(link, exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
-		a.exepath = n > 0 ? exe : NULL;
-		net_format(e->family, e->addr, e->port, target, sizeof(target));
-		bool connect = e->type == GUARD_EV_CONNECT;
-
-		a.rule = connect ? "connect_not_allowed" : "sendmsg_not_allowed";
-		a.summary = connect ? "Connection to an unlearned destination"
-				    : "Datagram to an unlearned destination";
-		a.layer = "bpf-net";
-		a.fd_name = target;
-		a.proto = e->proto == 17 ? "udp" : "tcp";
-		a.reason = "unlearned_destination";
-	}
-	alert_queue_push(p->alerts, alert_format(&a, p->c.json));
+	/* Another container's reports are ignored (docs/protect.md: one protect per pin dir). */
+	if (p->prot)
+		protection_on_event(p->prot, e);
 }
 
 static int parse_args(struct protect *p, int argc, char **argv)
@@ -144,6 +117,9 @@ static int parse_args(struct protect *p, int argc, char **argv)
 		{ "runc-root", required_argument, NULL, OPT_RUNC_ROOT },
 		{ "fingerprint", required_argument, NULL, OPT_FINGERPRINT },
 		{ "decision-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "files", required_argument, NULL, OPT_FILES },
+		{ "files-path", required_argument, NULL, OPT_FILES_PATH },
+		{ "files-writable", required_argument, NULL, OPT_FILES_WRITABLE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -204,6 +180,21 @@ static int parse_args(struct protect *p, int argc, char **argv)
 			if (*end || p->timeout_ms < 1 || p->timeout_ms > 60000)
 				return cli_usage(&p->c, "--decision-timeout wants 1 to 60000 ms");
 			break;
+		case OPT_FILES:
+			if (files_mode_from_string(optarg, &p->files_opt.mode) < 0)
+				return cli_usage(&p->c, "--files must be enforce, monitor or off");
+			break;
+		case OPT_FILES_PATH:
+		case OPT_FILES_WRITABLE: {
+			struct files_options *fo = &p->files_opt;
+			size_t *n = opt == OPT_FILES_PATH ? &fo->n_paths : &fo->n_writable;
+
+			if (optarg[0] != '/' || *n == FILES_PATHS_MAX)
+				return cli_usage(&p->c, "--files-path, --files-writable want an "
+						 "absolute path (at most %d)", FILES_PATHS_MAX);
+			(opt == OPT_FILES_PATH ? fo->paths : fo->writable)[(*n)++] = optarg;
+			break;
+		}
 		case OPT_JSON:
 			p->c.json = true;
 			break;
@@ -276,27 +267,25 @@ static int load_table(struct protect *p, struct fingerprint **ret, struct error 
 	return 0;
 }
 
-static void say_layers(struct protect *p, const struct guard *g, bool adopted, size_t mounts,
-		       size_t allowed, const char *lsm, bool tree)
+static void say_layers(struct protect *p, const struct guard *g, const char *lsm)
 {
-	_cleanup_free_ char *layers = strdup_printf(
-		"fanotify exec (FAN_OPEN_EXEC_PERM on %zu mounts%s), bpf exec "
-		"(tp_btf/sched_process_exec, %zu executables, %s), bpf net (%s), BPF-LSM: %s",
-		mounts, tree ? ", tree-aware" : "", allowed,
-		guard_exec_adopted(g) ? "adopted pinned program" : "attached and pinned",
-		p->net_given ? "cgroup/connect4, connect6, sendmsg4, sendmsg6" : "off: no rules",
-		lsm);
-	const char *mode = p->mode == GUARD_ENFORCE ? "enforce" : "monitor";
+	struct protection_info in;
+	_cleanup_free_ char *layers = protection_describe(p->prot, g, lsm);
+	const char *mode = guard_mode_to_string(p->mode);
 
+	protection_info(p->prot, &in);
 	fprintf(stderr, "imprint: protect: container %.12s (pid %d, cgroup %llu): mode %s%s; "
-		"layers: %s\n", p->t.id, (int)p->t.pid, (unsigned long long)p->t.cgroup, mode,
-		adopted ? ", adopted from a previous run" : "", layers ? layers : "?");
+		"layers: %s\n", in.id, (int)in.pid, (unsigned long long)in.cgroup, mode,
+		in.adopted ? ", adopted from a previous run" : "", layers ? layers : "?");
+	if (in.refused)
+		fprintf(stderr, "imprint: protect: %zu image executables do not match the image "
+			"(left out of the allowed set)\n", in.refused);
 	if (p->c.json) {
 		struct alert a = {
 			.rule = "protect_started", .priority = "Informational",
 			.summary = layers ? layers : "?", .decision = ALERT_ALLOW,
-			.layer = "protect", .container = p->t.id, .pid = p->t.pid,
-			.reason = adopted ? "adopted" : mode,
+			.layer = "protect", .container = in.id, .pid = in.pid,
+			.reason = in.adopted ? "adopted" : mode,
 		};
 		alert_queue_push(p->alerts, alert_format(&a, true));
 	}
@@ -306,7 +295,7 @@ static int run_loop(struct protect *p, struct guard *g, bool *ret_signalled)
 {
 	sigset_t mask;
 	int sfd;
-	struct pollfd pfd[3];
+	struct pollfd pfd[2];
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -315,17 +304,16 @@ static int run_loop(struct protect *p, struct guard *g, bool *ret_signalled)
 	if (sfd < 0)
 		return -errno;
 	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-	pfd[1] = (struct pollfd){ .fd = p->t.pidfd, .events = POLLIN };
-	pfd[2] = (struct pollfd){ .fd = guard_poll_fd(g), .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = guard_poll_fd(g), .events = POLLIN };
 	for (;;) {
-		if (poll(pfd, 3, 1000) < 0 && errno != EINTR)
+		if (poll(pfd, 2, 200) < 0 && errno != EINTR)
 			break;
 		guard_poll(g, 0);
 		if (pfd[0].revents) {
 			*ret_signalled = true;
 			break;
 		}
-		if (pfd[1].revents)
+		if (protection_ended(p->prot))
 			break;
 	}
 	guard_poll(g, 0);
@@ -333,68 +321,53 @@ static int run_loop(struct protect *p, struct guard *g, bool *ret_signalled)
 	return 0;
 }
 
-/* The behavioral fingerprint's connections and, for tree-aware mode, its process tree. */
-static int load_behavior(struct protect *p, struct tree_policy **ret_tree, struct error *err)
+/* The behavioral fingerprint: its connections and, for tree-aware mode, its process tree. */
+static int load_behavior(struct protect *p, struct error *err)
 {
-	_cleanup_(behavior_freep) struct behavior *b = NULL;
-	int r;
-
 	if (!p->behavior_path)
 		return 0;
-	r = behavior_read(p->behavior_path, &b, err);
-	if (r >= 0)
-		r = net_policy_add_behavior(&p->net, b);
-	if (r >= 0)
-		r = tree_policy_new(b, ret_tree);
 	p->net_given = true;
-	return r;
+	return behavior_read(p->behavior_path, &p->behavior, err);
 }
 
-/* Fill the kernel-side sets, then protect the container in the kernel, then start fanotify.
- * *ret_protecting tells whether the container's kernel-side entry is ours to remove if a
- * later step fails. */
-static int arm(struct protect *p, struct guard *g, const struct fingerprint *fp,
-	       struct tree_policy *tree, bool adopted, struct exec_fanotify **ret_fan,
-	       size_t *ret_allowed, bool *ret_protecting, struct error *err)
+static void say_stopped(struct protect *p, struct guard *g, bool signalled)
 {
-	struct guard_container gc = { .mode = p->mode, .net_mode = p->net_given ? p->mode : 0 };
-	size_t refused = 0;
-	bool net_adopted;
-	int r;
+	struct protection_info in;
+	const struct exec_fanotify_stats *st = &in.fanotify;
 
-	r = target_allow_executables(&p->t, &fp->root, g, ret_allowed, &refused, err);
-	for (size_t i = 0; r >= 0 && i < p->n_allow_exec; i++)
-		r = target_allow_path(&p->t, g, p->allow_exec[i], err);
-	if (r >= 0)
-		r = guard_protect(g, p->t.cgroup, &gc);
-	*ret_protecting = r >= 0 && !adopted;
-	if (r >= 0 && p->net_given)
-		r = guard_net_attach(g, p->t.cgroup, p->t.cgroup_fd, &p->net, &net_adopted, err);
-	if (r >= 0)
-		r = exec_fanotify_start(&(struct exec_fanotify_options){
-						.container = p->t.id, .pid = p->t.pid,
-						.table = &fp->root, .mode = p->mode,
-						.timeout_ms = p->timeout_ms, .alerts = p->alerts,
-						.json = p->c.json,
-						.tree = tree ? tree_policy_check : NULL,
-						.tree_userdata = tree },
-					ret_fan, err);
-	if (r >= 0 && refused)
-		fprintf(stderr, "imprint: protect: %zu image executables do not match the image "
-			"(left out of the allowed set)\n", refused);
-	return r;
-}
-
-static void say_stopped(struct protect *p, struct guard *g, const struct exec_fanotify_stats *st,
-			bool signalled)
-{
+	protection_info(p->prot, &in);
 	fprintf(stderr, "imprint: protect: stopped (%s): fanotify allowed %llu, denied %llu, "
 		"would deny %llu, watchdog %llu; kernel-side reports %llu, lost %llu; alerts "
 		"dropped %llu\n", signalled ? "signal" : "container exited",
 		(unsigned long long)st->allowed, (unsigned long long)st->denied,
 		(unsigned long long)st->would_deny, (unsigned long long)st->timeouts,
-		(unsigned long long)p->bpf_events, (unsigned long long)guard_lost(g),
+		(unsigned long long)in.bpf_events, (unsigned long long)guard_lost(g),
 		(unsigned long long)alert_queue_dropped(p->alerts));
+}
+
+/* File protection (src/enforce/files.c): before the exec layer marks the container's mounts,
+ * so that it marks the read-only ones too. */
+static int start_files(struct protect *p, struct error *err)
+{
+	p->files_opt.alerts = p->alerts;
+	p->files_opt.json = p->c.json;
+	return files_start(&p->files_opt, p->t.id, p->t.pid, p->t.cgroup, &p->files, err);
+}
+
+static void say_files(struct protect *p, bool stopped)
+{
+	_cleanup_free_ char *what = p->files ? files_describe(p->files) : NULL;
+	struct files_stats st;
+
+	if (!p->files)
+		return;
+	files_stats(p->files, &st);
+	if (!stopped)
+		fprintf(stderr, "imprint: protect: %s\n", what ? what : "files: ?");
+	else
+		fprintf(stderr, "imprint: protect: files: reports %llu, alerts %llu, lost %llu\n",
+			(unsigned long long)st.events, (unsigned long long)st.alerts,
+			(unsigned long long)st.lost);
 }
 
 int verb_protect(int argc, char **argv)
@@ -402,16 +375,11 @@ int verb_protect(int argc, char **argv)
 	struct protect p = { .c = { .verb = "protect" }, .mode = GUARD_ENFORCE, .timeout_ms = 1000,
 			     .t = { .pidfd = -1, .cgroup_fd = -1 } };
 	_cleanup_(fingerprint_freep) struct fingerprint *fp = NULL;
-	_cleanup_(tree_policy_freep) struct tree_policy *tree = NULL;
 	_cleanup_(guard_freep) struct guard *g = NULL;
-	struct exec_fanotify *fan = NULL;
-	struct exec_fanotify_stats st;
-	struct guard_container old;
 	struct error err = { 0 };
-	size_t allowed = 0;
 	char lsm[160];
 	sigset_t sigs;
-	bool adopted = false, signalled = false, protecting = false;
+	bool signalled = false;
 	int r;
 
 	r = parse_args(&p, argc, argv);
@@ -423,10 +391,9 @@ int verb_protect(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	p.pin_dir = p.pin_dir ?: getenv("IMPRINT_PIN_DIR") ?: GUARD_PIN_DIR;
-	r = load_behavior(&p, &tree, &err);
+	r = load_behavior(&p, &err);
 	if (r < 0)
-		return cli_error_from(&p.c, r, &err);
-	p.net.mode = p.mode;
+		goto out;
 	r = p.runc_root ? target_from_runc(p.runc_root, p.container, &p.t, &p.rootfs, &err)
 			: target_find(p.container, &p.t, &err);
 	if (r >= 0)
@@ -435,27 +402,34 @@ int verb_protect(int argc, char **argv)
 		r = alert_queue_new(stdout, 4096, &p.alerts);
 	if (r >= 0)
 		r = guard_open(p.pin_dir, on_guard_event, &p, &g, &err);
-	if (r >= 0) {
-		adopted = guard_container_get(g, p.t.cgroup, &old) == 0;
-		r = arm(&p, g, fp, tree, adopted, &fan, &allowed, &protecting, &err);
-	}
+	if (r >= 0 && p.files_opt.mode)
+		r = start_files(&p, &err);
+	if (r >= 0)
+		r = protection_start(&(struct protection_options){
+					     .exec_mode = p.mode,
+					     .net_mode = p.net_given ? p.mode : 0,
+					     .net = &p.net, .behavior = p.behavior,
+					     .tree_aware = p.behavior != NULL,
+					     .allow_exec = p.allow_exec,
+					     .n_allow_exec = p.n_allow_exec,
+					     .timeout_ms = p.timeout_ms, .alerts = p.alerts,
+					     .json = p.c.json },
+				     &p.t, TAKE_PTR(fp), g, &p.prot, &err);
 	if (r < 0)
 		goto out;
 	guard_probe_lsm(lsm, sizeof(lsm));
-	exec_fanotify_stats(fan, &st);
-	say_layers(&p, g, adopted, st.mounts, allowed, lsm, tree != NULL);
+	say_layers(&p, g, lsm);
+	say_files(&p, false);
 	r = run_loop(&p, g, &signalled);
-	exec_fanotify_stats(fan, &st);
-	fan = exec_fanotify_free(fan);
 	/* A deliberate stop: leave nothing enforcing behind for this container. */
-	guard_release(g, p.t.cgroup);
-	say_stopped(&p, g, &st, signalled);
+	say_stopped(&p, g, signalled);
+	say_files(&p, true);
+	p.prot = protection_free(p.prot, g, true);
 out:
-	if (r < 0 && protecting)
-		guard_release(g, p.t.cgroup); /* never leave a half-set-up container behind */
-	exec_fanotify_free(fan);
+	p.files = files_free(p.files, true);
 	alert_queue_free(p.alerts);
 	target_release(&p.t);
+	behavior_free(p.behavior);
 	free(p.rootfs);
 	if (r < 0)
 		return cli_error_from(&p.c, r, &err);

@@ -28,6 +28,8 @@
 #include "layer_cache.h"
 #include "metrics.h"
 #include "oci/container.h"
+#include "policy/policy.h"
+#include "protector.h"
 
 #define REQUEST_MAX (64u * 1024)
 #define ANSWER_MAX (4u * 1024 * 1024)
@@ -87,6 +89,7 @@ struct observers {
 	struct events_writer *events; /* NULL: no database (--events-db '') */
 	struct metrics *metrics;
 	struct metrics_server *server;
+	struct protector *protector;  /* NULL: no runtime protection */
 };
 
 static void observers_collect(struct metrics *m, void *userdata)
@@ -129,12 +132,26 @@ static int observers_start(const struct imprintd_options *o, struct observers *o
 								      : "no unix socket",
 		o->metrics_port ? ", 127.0.0.1:" : "", o->metrics_port);
 	metrics_set_collector(ob->metrics, observers_collect, ob);
-	return metrics_server_start(ob->metrics, sock ? sock : o->metrics_socket, o->metrics_port,
-				    &ob->server, err);
+	r = metrics_server_start(ob->metrics, sock ? sock : o->metrics_socket, o->metrics_port,
+				 &ob->server, err);
+	if (r >= 0 && o->protect) {
+		struct error perr = { 0 };
+
+		/* Verification must go on without the kernel-side layers: say so, keep serving. */
+		if (protector_new(&(struct protector_options){
+					  .pin_dir = o->pin_dir, .state_dir = o->protect_state_dir,
+					  .behavior_dir = o->behavior_dir,
+					  .timeout_ms = o->decision_timeout_ms ?: 1000,
+					  .metrics = ob->metrics, .events = ob->events },
+				  &ob->protector, &perr) < 0)
+			fprintf(stderr, "imprintd: runtime protection is off: %s\n", perr.message);
+	}
+	return r;
 }
 
 static void observers_stop(struct observers *ob)
 {
+	ob->protector = protector_free(ob->protector); /* before what it borrows */
 	ob->server = metrics_server_stop(ob->server);
 	ob->events = events_writer_free(ob->events);
 	ob->metrics = metrics_free(ob->metrics);
@@ -175,6 +192,47 @@ static void observers_decision(struct observers *ob, const char *id,
 
 /* ---- requests ---- */
 
+/* The storage root a podman bundle (<graphroot>/overlay-containers/<id>/userdata) is in. */
+static char *bundle_storage_root(const char *root, const char *bundle)
+{
+	const char *at = strstr(bundle, "/overlay-containers/");
+
+	if (root)
+		return strdup(root);
+	return at ? strndup(bundle, (size_t)(at - bundle)) : strdup(DEFAULT_STORAGE_ROOT);
+}
+
+/* An allowed container whose policy entry asks for enforcement: hand it to the protector,
+ * which arms it once the runtime has started it (docs/daemon.md). */
+static void protect_container(struct observers *ob, const struct store *store, json_t *req,
+			      const char *root, const char *bundle, const struct verify_result *res)
+{
+	json_int_t pid = json_integer_value(json_object_get(req, "pid"));
+	const char *id = json_string_value(json_object_get(req, "id"));
+	_cleanup_free_ char *storage_root = NULL;
+	char image[DIGEST_STRING_MAX];
+	struct protector_request rq;
+	struct store_match m;
+	int r;
+
+	if (!ob->protector || pid <= 0 || !res->has_config)
+		return;
+	store_match(store, res->has_manifest ? &res->manifest : NULL, &res->config,
+		    res->has_root ? &res->root : NULL, &m);
+	rq = (struct protector_request){ .id = id, .pid = (pid_t)pid, .image_name = res->image,
+					 .image = digest_format(&res->config, image) };
+	if (!m.entry)
+		return;
+	policy_entry_enforcement(m.entry, &rq.enforcement);
+	if (rq.enforcement.exec == POLICY_ENFORCE_OFF && rq.enforcement.network == POLICY_ENFORCE_OFF)
+		return;
+	storage_root = bundle_storage_root(root, bundle);
+	rq.storage_root = storage_root;
+	r = protector_add(ob->protector, &rq);
+	if (r < 0)
+		fprintf(stderr, "imprintd: cannot protect container %.12s: %s\n", id, strerror(-r));
+}
+
 static json_t *answer_verify(const struct imprintd_options *o, struct layer_cache *cache,
 			     struct observers *ob, json_t *req)
 {
@@ -209,6 +267,8 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 		verify_container(store, id, bundle, &co, &vo, &res);
 	verify_finish(&res, &vo);
 	res.elapsed_us = verify_clock_us() - start;
+	if (res.allowed && store)
+		protect_container(ob, store, req, root, bundle, &res);
 	observers_cache(ob, cache);
 	observers_decision(ob, id, &res);
 	j = verify_result_json(&res);
@@ -216,16 +276,42 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 	return j;
 }
 
-static json_t *answer_status(struct layer_cache *cache)
+static json_t *answer_status(const struct imprintd_options *o, struct layer_cache *cache,
+			     struct observers *ob)
 {
+	_cleanup_(store_freep) struct store *store = NULL;
+	struct store_options so = o->store;
 	struct layer_cache_stats st;
+	struct error err = { 0 };
+	json_t *j, *policies = json_array(), *rejected = json_array();
 
 	layer_cache_drain(cache);
 	layer_cache_stats(cache, &st);
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "layers", (json_int_t)st.layers, "hits",
-			 (json_int_t)st.hits, "misses", (json_int_t)st.misses, "invalidations",
-			 (json_int_t)st.invalidations, "events", (json_int_t)st.events, "imageHits",
-			 (json_int_t)st.image_hits);
+	so.record = false;
+	if (store_load(&so, &store, &err) >= 0) {
+		for (size_t i = 0; i < store->n_policies; i++)
+			json_array_append_new(policies, json_pack(
+				"{s:s,s:s,s:I,s:s,s:I}", "name", store->policies[i].name, "file",
+				store->policies[i].file, "serial",
+				(json_int_t)store->policies[i].serial, "signer",
+				store->policies[i].signer, "images",
+				(json_int_t)json_array_size(json_object_get(store->policies[i].doc,
+									   "images"))));
+		for (size_t i = 0; i < store->n_rejected; i++)
+			if (!store->rejected[i].superseded)
+				json_array_append_new(rejected, json_pack(
+					"{s:s,s:s}", "file", store->rejected[i].file, "reason",
+					store->rejected[i].reason));
+	}
+	j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:s?}", "layers", (json_int_t)st.layers,
+		      "hits", (json_int_t)st.hits, "misses", (json_int_t)st.misses, "invalidations",
+		      (json_int_t)st.invalidations, "events", (json_int_t)st.events, "imageHits",
+		      (json_int_t)st.image_hits, "policies", policies, "rejectedPolicies", rejected,
+		      "policyError", err.message[0] ? err.message : NULL);
+	json_object_set_new(j, "pid", json_integer(getpid()));
+	json_object_set_new(j, "protection", ob->protector ? protector_status(ob->protector)
+							 : json_null());
+	return j;
 }
 
 static void serve_one(const struct imprintd_options *o, struct layer_cache *cache,
@@ -244,7 +330,7 @@ static void serve_one(const struct imprintd_options *o, struct layer_cache *cach
 	if (op && strcmp(op, "verify") == 0)
 		answer = answer_verify(o, cache, ob, req);
 	else if (op && strcmp(op, "status") == 0)
-		answer = answer_status(cache);
+		answer = answer_status(o, cache, ob);
 	else
 		answer = json_pack("{s:s}", "error", "unknown request");
 	text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
@@ -359,12 +445,15 @@ static int exchange(const char *socket_path, json_t *req, json_t **ret, struct e
 }
 
 int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
-		 const char *storage_root, enum verify_mode mode, struct verify_result *res,
-		 struct error *err)
+		 const char *storage_root, enum verify_mode mode, pid_t pid,
+		 struct verify_result *res, struct error *err)
 {
 	json_t *req = json_pack("{s:s,s:s,s:s,s:s?,s:s}", "op", "verify", "id", id, "bundle",
 				bundle, "storageRoot", storage_root, "mode",
 				mode == VERIFY_MONITOR ? "monitor" : "enforce");
+
+	if (req && pid > 0)
+		json_object_set_new(req, "pid", json_integer(pid));
 	json_t *answer = NULL;
 	int r = req ? exchange(socket_path, req, &answer, err) : -ENOMEM;
 
@@ -375,16 +464,13 @@ int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
 	return r;
 }
 
-int imprintd_status(const char *socket_path, char **ret, struct error *err)
+int imprintd_status(const char *socket_path, json_t **ret, struct error *err)
 {
 	json_t *req = json_pack("{s:s}", "op", "status"), *answer = NULL;
 	int r = req ? exchange(socket_path, req, &answer, err) : -ENOMEM;
 
 	json_decref(req);
-	if (r >= 0) {
-		*ret = json_dumps(answer, JSON_INDENT(2));
-		r = *ret ? 0 : -ENOMEM;
-	}
-	json_decref(answer);
+	if (r >= 0)
+		*ret = answer;
 	return r;
 }

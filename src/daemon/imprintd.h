@@ -6,10 +6,17 @@
  * The protocol: the client connects, writes one JSON request and shuts down its write side;
  * the daemon answers with one JSON document and closes. Requests:
  *   {"op": "verify", "id": ID, "bundle": PATH, "storageRoot": PATH|null,
- *    "mode": "enforce"|"monitor"}    -> the verdict (verify_result_json)
- *   {"op": "status"}                 -> {"layers", "hits", "misses", "invalidations", "events"}
+ *    "mode": "enforce"|"monitor", "pid": PID}  -> the verdict (verify_result_json); with a pid,
+ *                                    an allowed container is protected as its policy entry says
+
+ *   {"op": "status"}                 -> docs/daemon.md: cache figures, policies, enforcement
+ *                                    layers, protected containers
  * Only root (or the daemon's own uid) may connect; the client checks the daemon is root too. */
 #pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "policy/store.h"
 #include "verify/verify.h"
@@ -28,16 +35,23 @@ struct imprintd_options {
 	int64_t events_max_age_s;   /* 0: default */
 	const char *metrics_socket; /* default: METRICS_SOCKET_NAME beside socket_path */
 	int metrics_port;           /* loopback TCP port */
+	/* runtime protection (docs/daemon.md) */
+	bool protect;               /* false: verification only */
+	const char *pin_dir;        /* NULL: GUARD_PIN_DIR */
+	const char *protect_state_dir; /* NULL: PROTECTOR_STATE_DIR */
+	const char *behavior_dir;   /* NULL or "": none */
+	int decision_timeout_ms;
 };
 
 /* Serve until SIGTERM or SIGINT. */
 int imprintd_run(const struct imprintd_options *o, struct error *err);
 
-/* Ask the daemon about a container. 0 with res filled (its image, reasons, verdict), or a
+/* Ask the daemon about a container. pid (0: none): the container's first process, from the
+ * OCI state; if the container is allowed, imprintd protects it as its policy entry says. 0 with res filled (its image, reasons, verdict), or a
  * negative errno if there is no usable daemon (the caller then verifies by itself). */
 int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
-		 const char *storage_root, enum verify_mode mode, struct verify_result *res,
-		 struct error *err);
+		 const char *storage_root, enum verify_mode mode, pid_t pid,
+		 struct verify_result *res, struct error *err);
 
-/* The status document, as text. */
-int imprintd_status(const char *socket_path, char **ret, struct error *err);
+/* The status document. */
+int imprintd_status(const char *socket_path, json_t **ret, struct error *err);

@@ -48,10 +48,108 @@ static bool is_digest(json_t *v)
 	return json_is_string(v) && digest_parse(json_string_value(v), &d) == 0;
 }
 
+static const char *const enforce_names[_POLICY_ENFORCE_MAX] = { "off", "monitor", "enforce" };
+
+const char *policy_enforce_to_string(enum policy_enforce e)
+{
+	return e < _POLICY_ENFORCE_MAX ? enforce_names[e] : "off";
+}
+
+int policy_enforce_from_string(const char *s, enum policy_enforce *ret)
+{
+	for (size_t i = 0; s && i < _POLICY_ENFORCE_MAX; i++)
+		if (strcmp(s, enforce_names[i]) == 0) {
+			*ret = (enum policy_enforce)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Optional: {"exec": MODE, "network": MODE, "treeAware": bool}, every field optional. */
+static int validate_enforcement(json_t *e)
+{
+	enum policy_enforce m;
+	const char *key;
+	json_t *v;
+
+	if (!e)
+		return 0;
+	if (!json_is_object(e))
+		return -EBADMSG;
+	json_object_foreach(e, key, v) {
+		if (strcmp(key, "treeAware") == 0) {
+			if (!json_is_boolean(v))
+				return -EBADMSG;
+		} else if (strcmp(key, "exec") && strcmp(key, "network")) {
+			return -EBADMSG;
+		} else if (policy_enforce_from_string(json_string_value(v), &m) < 0) {
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+void policy_entry_enforcement(json_t *entry, struct policy_enforcement *ret)
+{
+	json_t *e = json_object_get(entry, "enforcement");
+
+	*ret = (struct policy_enforcement){ 0 };
+	policy_enforce_from_string(json_string_value(json_object_get(e, "exec")), &ret->exec);
+	policy_enforce_from_string(json_string_value(json_object_get(e, "network")),
+				   &ret->network);
+	ret->tree_aware = json_is_true(json_object_get(e, "treeAware"));
+}
+
+int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err)
+{
+	_cleanup_free_ char *copy = strdup(spec);
+	json_t *e = json_object();
+	char *item, *save = NULL;
+	enum policy_enforce m;
+
+	if (!copy || !e) {
+		json_decref(e);
+		return -ENOMEM;
+	}
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+
+		if (strcmp(item, "tree-aware") == 0) {
+			json_object_set_new(e, "treeAware", json_true());
+			continue;
+		}
+		if (eq)
+			*eq = '\0';
+		if (!eq || (strcmp(item, "exec") && strcmp(item, "network")) ||
+		    policy_enforce_from_string(eq + 1, &m) < 0) {
+			json_decref(e);
+			return error_set(err, -EINVAL, "enforcement wants exec=MODE,network=MODE,"
+					 "tree-aware (MODE off, monitor or enforce), not '%s'", spec);
+		}
+		json_object_set_new(e, item, json_string(eq + 1));
+	}
+	*ret = e;
+	return 0;
+}
+
+int policy_set_enforcement(json_t *p, const char *cd, json_t *enforcement, struct error *err)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(p, "images"), i, v)
+		if (is_string(json_object_get(v, "configDigest"), cd)) {
+			json_object_set_new(v, "enforcement", enforcement);
+			return policy_validate(p, err);
+		}
+	json_decref(enforcement);
+	return error_set(err, -ENOENT, "no image pinned by %s", cd);
+}
+
 static int validate_image(json_t *img, size_t i, struct error *err)
 {
 	static const char *const keys[] = { "name", "manifestDigest", "configDigest", "rootDigest",
-					    "layers", "mode" };
+					    "layers", "mode", "enforcement" };
 	json_t *layers = json_object_get(img, "layers"), *l, *v;
 	const char *key;
 	size_t k;
@@ -84,6 +182,10 @@ static int validate_image(json_t *img, size_t i, struct error *err)
 		return error_set(err, -EBADMSG, "images[%zu]: mode is not enforce or monitor", i);
 	if (!json_is_array(layers) || json_array_size(layers) > IMAGE_LAYERS_MAX)
 		return error_set(err, -EBADMSG, "images[%zu]: layers is not an array", i);
+	if (validate_enforcement(json_object_get(img, "enforcement")) < 0)
+		return error_set(err, -EBADMSG, "images[%zu]: enforcement must be an object of "
+				 "exec and network (off, monitor or enforce) and treeAware (a "
+				 "boolean)", i);
 	json_array_foreach(layers, k, l)
 		if (!is_digest(json_object_get(l, "tableDigest")) ||
 		    (json_object_get(l, "diffID") && !json_is_null(json_object_get(l, "diffID")) &&

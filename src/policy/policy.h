@@ -28,6 +28,33 @@ int policy_validate(json_t *policy, struct error *err);
 /* Add (or replace, by config digest) an image entry built from a fingerprint. Bumps serial. */
 int policy_add_image(json_t *policy, const struct fingerprint *fp, const char *name,
 		     const char *mode, struct error *err);
+/* Runtime enforcement of an image entry (docs/policy.md, "enforcement"): what imprintd does
+ * to a running container of the image. Absent fields are off, so older policies keep their
+ * meaning. */
+enum policy_enforce {
+	POLICY_ENFORCE_OFF,
+	POLICY_ENFORCE_MONITOR,
+	POLICY_ENFORCE_ENFORCE,
+	_POLICY_ENFORCE_MAX
+};
+
+struct policy_enforcement {
+	enum policy_enforce exec;    /* only unchanged image files may execute */
+	enum policy_enforce network; /* only learned destinations (behavioral fingerprint) */
+	bool tree_aware;             /* exec: only under the learned parent program */
+};
+
+const char *policy_enforce_to_string(enum policy_enforce e);
+int policy_enforce_from_string(const char *s, enum policy_enforce *ret);
+/* An entry's "enforcement" object (all off if absent). The entry was validated. */
+void policy_entry_enforcement(json_t *entry, struct policy_enforcement *ret);
+/* Parse the `policy add --enforcement` spec, "exec=MODE,network=MODE,tree-aware" (any subset,
+ * MODE off|monitor|enforce), into an "enforcement" object. -EINVAL if malformed. */
+int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err);
+/* Set the enforcement object (taken) of the image entry pinned by config digest cd. */
+int policy_set_enforcement(json_t *policy, const char *cd, json_t *enforcement,
+			   struct error *err);
+
 /* Remove entries naming digest (manifest or config). Returns how many; bumps serial if any. */
 int policy_remove_image(json_t *policy, const char *digest, struct error *err);
 /* Revoke a digest (manifest, config or root). Bumps serial. */

@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* imprintd's runtime protection: ownership and threads are described in protector.h. */
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "basic/fs.h"
+#include "enforce/guard.h"
+#include "enforce/protection.h"
+#include "fingerprint/fingerprint.h"
+#include "image/image.h"
+#include "protector.h"
+
+#define CONTAINERS_MAX GUARD_CONTAINERS_MAX
+#define ALERT_LINE_MAX (64u * 1024)
+#define BEHAVIOR_FILES_MAX 4096
+
+struct pc {
+	char *id, *image, *image_name, *storage_root;
+	pid_t pid;
+	struct policy_enforcement enf;
+	time_t queued;
+	bool adopt;         /* listed in the pins by a previous run: running already */
+	char *error;        /* why protecting failed (status shows it) */
+	struct protection *prot;
+};
+
+struct protector {
+	struct protector_options o;
+	char *pin_dir, *state_dir, *behavior_dir;
+	struct guard *g;
+	struct alert_queue *alerts;
+	FILE *sink;
+	char line[ALERT_LINE_MAX];
+	size_t line_len;
+	char lsm[160];
+	bool lsm_loads;
+	pthread_t thread;
+	bool started;
+	int wake; /* eventfd */
+	pthread_mutex_t lock;
+	bool stop;
+	struct pc *pcs[CONTAINERS_MAX];
+	size_t n;
+};
+
+static void pc_free(struct pc *c, struct guard *g, bool release)
+{
+	if (!c)
+		return;
+	protection_free(c->prot, g, release);
+	free(c->id);
+	free(c->image);
+	free(c->image_name);
+	free(c->storage_root);
+	free(c->error);
+	free(c);
+}
+
+/* ---- alerts: one JSON line each, into the events database and the metrics ---- */
+
+static void alert_line(struct protector *p, char *text)
+{
+	json_t *a = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	json_t *fields = json_object_get(a, "output_fields");
+	const char *id = json_string_value(json_object_get(fields, "container.id"));
+	const char *decision = json_string_value(json_object_get(a, "decision"));
+	struct timespec now;
+	struct event ev;
+
+	if (!a)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	metrics_add(p->o.metrics, METRIC_EVENTS, id, 1);
+	if (decision && strcmp(decision, "allow"))
+		metrics_add(p->o.metrics, METRIC_ALERTS, id, 1);
+	if (decision && strcmp(decision, "deny") == 0)
+		metrics_add(p->o.metrics, METRIC_DENIALS, id, 1);
+	if (p->o.events) {
+		if (event_from_alert(a, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000, &ev) <
+			    0 ||
+		    !events_writer_post(p->o.events, &ev))
+			metrics_add(p->o.metrics, METRIC_LOST, id, 1);
+	}
+	json_decref(a);
+}
+
+/* fopencookie write: called by the alert queue's writer thread only. */
+static ssize_t sink_write(void *cookie, const char *buf, size_t size)
+{
+	struct protector *p = cookie;
+
+	for (size_t i = 0; i < size; i++) {
+		if (buf[i] == '\n') {
+			p->line[p->line_len] = '\0';
+			alert_line(p, p->line);
+			p->line_len = 0;
+		} else if (p->line_len < sizeof(p->line) - 1) {
+			p->line[p->line_len++] = buf[i];
+		}
+	}
+	return (ssize_t)size;
+}
+
+/* ---- state files: what a restarted daemon adopts ---- */
+
+static char *state_path(struct protector *p, uint64_t cgroup)
+{
+	return strdup_printf("%s/%" PRIu64 ".json", p->state_dir, cgroup);
+}
+
+static void state_write(struct protector *p, const struct pc *c, uint64_t cgroup)
+{
+	_cleanup_free_ char *path = state_path(p, cgroup), *text = NULL;
+	json_t *j = json_pack("{s:s,s:s?,s:s?,s:s?,s:s,s:s,s:b}", "id", c->id, "image", c->image,
+			      "imageName", c->image_name, "storageRoot", c->storage_root, "exec",
+			      policy_enforce_to_string(c->enf.exec), "network",
+			      policy_enforce_to_string(c->enf.network), "treeAware",
+			      c->enf.tree_aware);
+
+	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (path && text && write_file_atomic(path, text, strlen(text), 0600) < 0)
+		fprintf(stderr, "imprintd: cannot write %s: %m\n", path);
+}
+
+static struct pc *state_read(struct protector *p, uint64_t cgroup)
+{
+	_cleanup_free_ char *path = state_path(p, cgroup), *buf = NULL;
+	struct pc *c;
+	json_t *j;
+	size_t len;
+
+	if (!path || read_file(path, 64 * 1024, &buf, &len) < 0)
+		return NULL;
+	j = json_loadb(buf, len, 0, NULL);
+	c = calloc(1, sizeof(*c));
+	if (!c || !json_string_value(json_object_get(j, "id"))) {
+		json_decref(j);
+		free(c);
+		return NULL;
+	}
+#define DUP(k) (json_string_value(json_object_get(j, k)) ? strdup(json_string_value(json_object_get(j, k))) : NULL)
+	c->id = DUP("id");
+	c->image = DUP("image");
+	c->image_name = DUP("imageName");
+	c->storage_root = DUP("storageRoot");
+#undef DUP
+	policy_enforce_from_string(json_string_value(json_object_get(j, "exec")), &c->enf.exec);
+	policy_enforce_from_string(json_string_value(json_object_get(j, "network")),
+				   &c->enf.network);
+	c->enf.tree_aware = json_is_true(json_object_get(j, "treeAware"));
+	c->adopt = true;
+	c->queued = time(NULL);
+	json_decref(j);
+	return c;
+}
+
+static void on_guard_event(void *userdata, const struct guard_event *e);
+
+/* ---- arming one container ---- */
+
+static unsigned guard_mode_of(enum policy_enforce e)
+{
+	return e == POLICY_ENFORCE_ENFORCE ? GUARD_ENFORCE
+	       : e == POLICY_ENFORCE_MONITOR ? GUARD_MONITOR : 0;
+}
+
+/* The behavioral fingerprint whose imageDigest is the container's image, if any. */
+static struct behavior *find_behavior(struct protector *p, const char *image)
+{
+	DIR *d = p->behavior_dir && *p->behavior_dir && image ? opendir(p->behavior_dir) : NULL;
+	struct behavior *found = NULL;
+	struct dirent *de;
+	size_t n = 0;
+
+	while (d && !found && (de = readdir(d)) && n++ < BEHAVIOR_FILES_MAX) {
+		_cleanup_free_ char *path = NULL;
+		struct behavior *b = NULL;
+		struct error err = { 0 };
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".json"))
+			continue;
+		path = strdup_printf("%s/%s", p->behavior_dir, de->d_name);
+		if (!path || behavior_read(path, &b, &err) < 0)
+			continue;
+		for (size_t i = 0; i < b->n_containers; i++)
+			if (b->containers[i].image_digest &&
+			    strcmp(b->containers[i].image_digest, image) == 0)
+				found = b;
+		if (!found)
+			behavior_free(b);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Whether the runtime has pivoted the container's first process into its rootfs (its root
+ * is no longer ours): from then on its mounts are the container's. */
+static bool has_pivoted(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	if (stat(path, &a) < 0 || stat("/", &b) < 0)
+		return false;
+	return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+}
+
+static int load_table(const struct pc *c, struct fingerprint **ret, struct error *err)
+{
+	struct image_options io = { .storage_root = c->storage_root };
+	_cleanup_(image_freep) struct image *img = NULL;
+	_cleanup_free_ char *source = NULL;
+	struct fingerprint_options fo;
+	int r;
+
+	if (!c->image || strncmp(c->image, "sha256:", 7))
+		return error_set(err, -ENOENT, "no image ID");
+	source = strdup_printf("containers-storage:%s", c->image + 7);
+	if (!source)
+		return -ENOMEM;
+	fingerprint_options_default(&fo);
+	r = image_open(source, &io, &img, err);
+	return r < 0 ? r : fingerprint_image(img, &fo, ret, err);
+}
+
+/* The guard is opened when the first container needs it (or pins exist at start) and
+ * dropped when the last one is released (guard_release() then unpinned everything), so a
+ * daemon that protects nothing leaves nothing attached. Called with the lock held. */
+static int guard_need(struct protector *p, struct error *err)
+{
+	return p->g ? 0 : guard_open(p->pin_dir, on_guard_event, p, &p->g, err);
+}
+
+static void guard_drop_if_unpinned(struct protector *p)
+{
+	_cleanup_free_ char *map = strdup_printf("%s/guard_protected", p->pin_dir);
+
+	if (p->g && map && access(map, F_OK) < 0 && errno == ENOENT)
+		p->g = guard_free(p->g);
+}
+
+static int arm(struct protector *p, const struct pc *c, struct protection **ret,
+	       uint64_t *ret_cgroup, struct error *err)
+{
+	struct protect_target t = { .pidfd = -1, .cgroup_fd = -1 };
+	_cleanup_(behavior_freep) struct behavior *b = NULL;
+	struct fingerprint *fp = NULL;
+	int r = target_find(c->id, &t, err);
+
+	if (r >= 0) {
+		pthread_mutex_lock(&p->lock);
+		r = guard_need(p, err);
+		pthread_mutex_unlock(&p->lock);
+	}
+	if (r >= 0 && mkdir(p->state_dir, 0700) < 0 && errno != EEXIST)
+		r = error_set(err, -errno, "cannot create %s: %m", p->state_dir);
+	if (r >= 0)
+		r = load_table(c, &fp, err);
+	if (r < 0) {
+		target_release(&t);
+		return r;
+	}
+	*ret_cgroup = t.cgroup;
+	b = find_behavior(p, c->image);
+	return protection_start(&(struct protection_options){
+					.exec_mode = guard_mode_of(c->enf.exec),
+					.net_mode = b ? guard_mode_of(c->enf.network) : 0,
+					.behavior = b,
+					.tree_aware = c->enf.tree_aware,
+					.timeout_ms = p->o.timeout_ms,
+					.alerts = p->alerts, .json = true },
+				&t, fp, p->g, ret, err);
+}
+
+static void say_protected(struct protector *p, struct pc *c)
+{
+	struct protection_info in;
+	_cleanup_free_ char *layers = protection_describe(c->prot, p->g, p->lsm);
+	struct alert a = { .rule = "protect_started", .priority = "Informational",
+			   .decision = ALERT_ALLOW, .layer = "imprintd" };
+
+	protection_info(c->prot, &in);
+	fprintf(stderr, "imprintd: protecting container %.12s (pid %d, cgroup %" PRIu64 "): "
+		"exec %s, network %s%s; layers: %s\n", c->id, (int)in.pid, in.cgroup,
+		guard_mode_to_string(in.exec_mode), guard_mode_to_string(in.net_mode),
+		in.adopted ? ", adopted from a previous run" : "", layers ? layers : "?");
+	a.summary = layers ? layers : "?";
+	a.container = c->id;
+	a.pid = in.pid;
+	a.reason = in.adopted ? "adopted" : guard_mode_to_string(in.exec_mode);
+	alert_queue_push(p->alerts, alert_format(&a, true));
+}
+
+/* ---- the thread ---- */
+
+static void on_guard_event(void *userdata, const struct guard_event *e)
+{
+	struct protector *p = userdata;
+
+	for (size_t i = 0; i < p->n; i++)
+		if (p->pcs[i]->prot && protection_on_event(p->pcs[i]->prot, e))
+			return;
+}
+
+/* One pass over the list: arm what started, drop what ended. Called without the lock; takes
+ * it for the list only (arming hashes files and must not hold up status requests). */
+static void tick(struct protector *p)
+{
+	for (size_t i = 0;; i++) {
+		struct error err = { 0 };
+		uint64_t cgroup = 0;
+		struct protection *prot = NULL;
+		struct pc *c;
+		bool ended = false, expired;
+		int r;
+
+		pthread_mutex_lock(&p->lock);
+		c = i < p->n ? p->pcs[i] : NULL;
+		if (c && c->prot)
+			ended = protection_ended(c->prot);
+		pthread_mutex_unlock(&p->lock);
+		if (!c)
+			break;
+		expired = !c->prot && time(NULL) - c->queued > PROTECTOR_START_TIMEOUT_S;
+		if (ended || expired || (c->error && !c->prot)) {
+			struct protection_info in = { 0 };
+
+			if (c->prot)
+				protection_info(c->prot, &in);
+			if (ended) {
+				_cleanup_free_ char *path = state_path(p, in.cgroup);
+
+				fprintf(stderr, "imprintd: container %.12s ended\n", c->id);
+				if (path)
+					unlink(path);
+			}
+			if (c->error)
+				fprintf(stderr, "imprintd: cannot protect container %.12s: %s\n",
+					c->id, c->error);
+			pthread_mutex_lock(&p->lock);
+			p->pcs[i] = p->pcs[--p->n];
+			pc_free(c, p->g, ended);
+			guard_drop_if_unpinned(p);
+			pthread_mutex_unlock(&p->lock);
+			i--;
+			continue;
+		}
+		if (c->prot || (!c->adopt && (c->pid <= 0 || !has_pivoted(c->pid))))
+			continue;
+		r = arm(p, c, &prot, &cgroup, &err);
+		pthread_mutex_lock(&p->lock);
+		c->prot = r >= 0 ? prot : NULL;
+		if (r < 0) {
+			c->error = strdup(err.message[0] ? err.message : strerror(-r));
+			guard_drop_if_unpinned(p);
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (r >= 0) {
+			state_write(p, c, cgroup);
+			say_protected(p, c);
+		}
+	}
+}
+
+static void *run(void *userdata)
+{
+	struct protector *p = userdata;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = p->g ? guard_poll_fd(p->g) : -1, .events = POLLIN },
+					 { .fd = p->wake, .events = POLLIN } };
+		uint64_t v;
+		bool stop;
+
+		poll(pfd, 2, 100);
+		if (pfd[1].revents)
+			(void)!read(p->wake, &v, sizeof(v)); /* it only wakes us */
+		pthread_mutex_lock(&p->lock);
+		stop = p->stop;
+		pthread_mutex_unlock(&p->lock);
+		if (stop)
+			break;
+		/* Arm first: reports a previous run left in the pinned ring buffer are about
+		 * containers adopted here, and need their protection to be told apart. */
+		tick(p);
+		pthread_mutex_lock(&p->lock);
+		if (p->g)
+			guard_poll(p->g, 0);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+/* Containers a previous run protected: every cgroup in the pinned guard_protected map. */
+static void adopt_pinned(struct protector *p)
+{
+	_cleanup_free_ char *map = strdup_printf("%s/guard_protected", p->pin_dir);
+	int fd = map ? bpf_obj_get(map) : -1;
+	uint64_t key, *prev = NULL, k;
+	uint64_t orphans[CONTAINERS_MAX];
+	size_t n_orphans = 0;
+
+	struct error err = { 0 };
+
+	if (fd < 0)
+		return;
+	if (guard_open(p->pin_dir, on_guard_event, p, &p->g, &err) < 0) {
+		fprintf(stderr, "imprintd: cannot adopt the pins in %s: %s\n", p->pin_dir,
+			err.message);
+		close(fd);
+		return;
+	}
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		struct pc *c = state_read(p, key);
+
+		if (c && p->n < CONTAINERS_MAX)
+			p->pcs[p->n++] = c;
+		else if (n_orphans < CONTAINERS_MAX)
+			orphans[n_orphans++] = key;
+		k = key;
+		prev = &k;
+	}
+	close(fd);
+	/* Pinned entries nobody can name any more (no state file): nothing to adopt them for. */
+	for (size_t i = 0; i < n_orphans; i++) {
+		fprintf(stderr, "imprintd: cgroup %" PRIu64 " is pinned but has no state file: "
+			"released\n", orphans[i]);
+		guard_release(p->g, orphans[i]);
+	}
+	guard_drop_if_unpinned(p);
+	if (p->n)
+		fprintf(stderr, "imprintd: adopting %zu protected containers from the pins\n", p->n);
+}
+
+int protector_new(const struct protector_options *o, struct protector **ret, struct error *err)
+{
+	struct protector *p = calloc(1, sizeof(*p));
+	cookie_io_functions_t io = { .write = sink_write };
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	p->o = *o;
+	p->wake = -1;
+	pthread_mutex_init(&p->lock, NULL);
+	p->pin_dir = strdup(o->pin_dir ? o->pin_dir : GUARD_PIN_DIR);
+	p->state_dir = strdup(o->state_dir ? o->state_dir : PROTECTOR_STATE_DIR);
+	p->behavior_dir = o->behavior_dir ? strdup(o->behavior_dir) : NULL;
+	if (!p->pin_dir || !p->state_dir || (o->behavior_dir && !p->behavior_dir)) {
+		protector_free(p);
+		return -ENOMEM;
+	}
+	p->sink = fopencookie(p, "w", io);
+	p->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r = p->sink && p->wake >= 0 ? alert_queue_new(p->sink, 4096, &p->alerts) : -ENOMEM;
+	if (r < 0) {
+		protector_free(p);
+		return r;
+	}
+	p->lsm_loads = guard_probe_lsm(p->lsm, sizeof(p->lsm)) > 0;
+	adopt_pinned(p);
+	r = pthread_create(&p->thread, NULL, run, p);
+	if (r) {
+		protector_free(p);
+		return -r;
+	}
+	p->started = true;
+	fprintf(stderr, "imprintd: protection: pins in %s (%s), state in %s, behavioral "
+		"fingerprints in %s; BPF-LSM: %s\n", p->pin_dir,
+		!p->g ? "nothing pinned yet" : guard_exec_adopted(p->g) ? "adopted pinned exec program"
+									: "exec program attached",
+		p->state_dir, p->behavior_dir && *p->behavior_dir ? p->behavior_dir : "(none)",
+		p->lsm);
+	*ret = p;
+	return 0;
+}
+
+struct protector *protector_free(struct protector *p)
+{
+	uint64_t one = 1;
+
+	if (!p)
+		return NULL;
+	if (p->started) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = true;
+		pthread_mutex_unlock(&p->lock);
+		(void)!write(p->wake, &one, sizeof(one)); /* it also wakes every 100 ms */
+		pthread_join(p->thread, NULL);
+	}
+	/* Kernel-side entries stay: a restart adopts them (docs/daemon.md). */
+	for (size_t i = 0; i < p->n; i++)
+		pc_free(p->pcs[i], p->g, false);
+	alert_queue_free(p->alerts);
+	if (p->sink)
+		fclose(p->sink);
+	guard_free(p->g);
+	if (p->wake >= 0)
+		close(p->wake);
+	pthread_mutex_destroy(&p->lock);
+	free(p->pin_dir);
+	free(p->state_dir);
+	free(p->behavior_dir);
+	free(p);
+	return NULL;
+}
+
+int protector_add(struct protector *p, const struct protector_request *rq)
+{
+	struct pc *c = calloc(1, sizeof(*c));
+	uint64_t one = 1;
+	int r = 0;
+
+	if (!c)
+		return -ENOMEM;
+	c->id = strdup(rq->id);
+	c->image = rq->image ? strdup(rq->image) : NULL;
+	c->image_name = rq->image_name ? strdup(rq->image_name) : NULL;
+	c->storage_root = rq->storage_root ? strdup(rq->storage_root) : NULL;
+	c->pid = rq->pid;
+	c->enf = rq->enforcement;
+	c->queued = time(NULL);
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->pcs[i]->id, rq->id) == 0)
+			r = -EEXIST;
+	if (r >= 0 && (!c->id || p->n == CONTAINERS_MAX))
+		r = -ENOSPC;
+	if (r >= 0)
+		p->pcs[p->n++] = c;
+	pthread_mutex_unlock(&p->lock);
+	if (r < 0) {
+		pc_free(c, NULL, false);
+		return r;
+	}
+	(void)!write(p->wake, &one, sizeof(one)); /* it wakes by itself soon */
+	return 0;
+}
+
+static json_t *pc_json(struct protector *p, struct pc *c)
+{
+	struct protection_info in = { 0 };
+	json_t *j;
+
+	if (c->prot)
+		protection_info(c->prot, &in);
+	j = json_pack("{s:s,s:s?,s:s?,s:s,s:s,s:b,s:s}", "id", c->id, "image", c->image,
+		      "imageName", c->image_name, "exec", policy_enforce_to_string(c->enf.exec),
+		      "network", policy_enforce_to_string(c->enf.network), "treeAware",
+		      c->enf.tree_aware, "state",
+		      c->prot ? "protected" : c->error ? "failed" : "waiting");
+	if (!j || !c->prot)
+		return j;
+	json_object_set_new(j, "pid", json_integer(in.pid));
+	json_object_set_new(j, "cgroup", json_integer((json_int_t)in.cgroup));
+	json_object_set_new(j, "adopted", json_boolean(in.adopted));
+	json_object_set_new(j, "layers", json_pack(
+		"{s:b,s:b,s:b,s:b}", "fanotifyExec", in.exec_mode != 0, "bpfExec",
+		in.exec_mode != 0, "cgroupNet", in.net_mode != 0, "treeAware", in.tree_aware));
+	json_object_set_new(j, "allowedExecutables", json_integer((json_int_t)in.allowed));
+	json_object_set_new(j, "networkRules", json_integer((json_int_t)in.net_rules));
+	json_object_set_new(j, "counters", json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:i}", "allowed", (json_int_t)in.fanotify.allowed, "denied",
+		(json_int_t)in.fanotify.denied, "wouldDeny", (json_int_t)in.fanotify.would_deny,
+		"timeouts", (json_int_t)in.fanotify.timeouts, "kernelReports",
+		(json_int_t)in.bpf_events, "mounts", (int)in.fanotify.mounts));
+	(void)p;
+	return j;
+}
+
+json_t *protector_status(struct protector *p)
+{
+	json_t *list = json_array(), *j;
+	bool exec = false, net = false;
+
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n; i++) {
+		struct protection_info in;
+
+		json_array_append_new(list, pc_json(p, p->pcs[i]));
+		if (!p->pcs[i]->prot)
+			continue;
+		protection_info(p->pcs[i]->prot, &in);
+		exec |= in.exec_mode != 0;
+		net |= in.net_mode != 0;
+	}
+	j = json_pack("{s:{s:b,s:s,s:b,s:b,s:s,s:I},s:o,s:s}", "layers", "fanotifyExec", exec,
+		      "bpfExec", !p->g ? "off" : guard_exec_adopted(p->g) ? "adopted" : "attached",
+		      "cgroupNet", net, "bpfLsm", p->lsm_loads, "bpfLsmDetail", p->lsm,
+		      "lostEvents", (json_int_t)(p->g ? guard_lost(p->g) : 0), "containers", list, "pinDir", p->pin_dir);
+	pthread_mutex_unlock(&p->lock);
+	return j;
+}

@@ -1,0 +1,226 @@
+#!/usr/bin/env bats
+# imprintd protects every container (docs/daemon.md): real podman with the hook from hooks.d,
+# a real imprintd with its own socket, policy store, pin directory, state directory and events
+# database. The image's policy entry decides the mode: exec=enforce denies a binary dropped in
+# /tmp, exec=monitor lets it run; both are recorded in the events database and the metrics;
+# `imprint status` lists the container; kill -9 of imprintd leaves the pinned kernel-side
+# layer killing dropped binaries, and a restart adopts the container.
+
+load ../lib/common
+
+setup_file() {
+	images busybox
+	skip_unless curl
+	need "no BTF at /sys/kernel/btf/vmlinux" test -e /sys/kernel/btf/vmlinux
+	need "no bpffs at /sys/fs/bpf" test "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs
+	F=$BATS_FILE_TMPDIR
+	export ST=$F/storage RR=$F/run SOCK=$F/d/imprintd.sock PIN=/sys/fs/bpf/imprint-dm-$$
+	fpod pull -q "oci:$IMAGES/busybox:latest" >/dev/null
+	export BUSYBOX
+	BUSYBOX=$(fpod images -q --no-trunc --filter "reference=*busybox*" | sed 's/^sha256://')
+	mkdir -p "$F/etc/keys" "$F/etc/policy.d" "$F/hooks"
+	cd "$F"
+	"$IMPRINT" keygen --out signer >/dev/null
+	cp signer.pub etc/keys/
+	"$IMPRINT" policy init base.json --name base >/dev/null
+	export STORE="--policy-dir $F/etc/policy.d --keys-dir $F/etc/keys --state-dir $F/state"
+	# shellcheck disable=SC2086
+	printf '%s\n' --socket "$SOCK" $STORE | jq -R . | jq -s --arg bin "$IMPRINT" \
+		--arg log "$F/audit.jsonl" \
+		'{version: "1.0.0", hook: {path: $bin, args: (["imprint", "hook"] + . + ["--audit-log", $log])},
+		  when: {always: true}, stages: ["createRuntime"]}' >hooks/imprint.json
+}
+
+teardown_file() {
+	stop_daemon
+	fpod rm -af -t 0 >/dev/null 2>&1 || true
+	fpod rmi -af >/dev/null 2>&1 || true
+	unmount_below "$BATS_FILE_TMPDIR"
+	rm -rf "$PIN"
+}
+
+fpod() {
+	podman --root "$ST" --runroot "$RR" --storage-driver overlay "$@"
+}
+
+# policy MODE: busybox pinned with --enforcement exec=MODE, signed (a higher serial each time)
+policy() {
+	"$IMPRINT" policy add "$F/base.json" "oci:$IMAGES/busybox:latest" --enforcement "exec=$1" \
+		>/dev/null
+	"$IMPRINT" policy sign "$F/base.json" --key "$F/signer.key" \
+		-o "$F/etc/policy.d/base.dsse" >/dev/null
+}
+
+start_daemon() {
+	# shellcheck disable=SC2086
+	"$IMPRINT" daemon --config '' --socket "$SOCK" --events-db "$F/events.db" \
+		--pin-dir "$PIN" --protect-state-dir "$F/protected" $STORE 2>>"$F/imprintd.log" &
+	echo $! >"$F/imprintd.pid"
+	for _ in $(seq 100); do
+		"$IMPRINT" status --socket "$SOCK" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "imprintd did not start: $(cat "$F/imprintd.log")"
+}
+
+stop_daemon() {
+	local pid
+	pid=$(cat "$BATS_FILE_TMPDIR/imprintd.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || true
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	rm -f "$BATS_FILE_TMPDIR/imprintd.pid"
+}
+
+setup() {
+	F=$BATS_FILE_TMPDIR
+	cd "$F"
+	[ -f imprintd.pid ] || start_daemon
+}
+
+run_container() {
+	CID=$(fpod --hooks-dir "$F/hooks" run -d --network none --ulimit nofile=1024:1024 \
+		--ulimit nproc=4096:4096 --entrypoint /bin/sh "$BUSYBOX" -c 'sleep 1000')
+	F=$BATS_FILE_TMPDIR
+}
+
+# protected ID: wait until imprint status says the container is protected
+protected() {
+	for _ in $(seq 150); do
+		"$IMPRINT" status --socket "$SOCK" --json >"$F/status.json"
+		[ "$(jq -r --arg id "$1" '.protection.containers[] | select(.id == $id) | .state' \
+			"$F/status.json")" = protected ] && return 0
+		sleep 0.1
+	done
+	fail "container $1 not protected: $(cat "$F/status.json") $(cat "$F/imprintd.log")"
+}
+
+metric() {
+	curl -sf --unix-socket "$F/d/metrics.sock" http://localhost/metrics |
+		awk -v n="$1" -v l="$2" '$1 == n "{container=\"" l "\"}" {print $2}'
+}
+
+@test "status: exit 3 when imprintd is not running" {
+	run "$IMPRINT" status --socket "$F/nowhere.sock"
+	assert_status 3
+}
+
+@test "enforce: a binary dropped in /tmp is denied, recorded in events and metrics, listed in status" {
+	F=$BATS_FILE_TMPDIR
+	policy enforce
+	run_container
+	protected "$CID"
+	[ "$(jq -r --arg id "$CID" '.protection.containers[] | select(.id == $id) | .exec' status.json)" = enforce ]
+	jq -e '.policies[] | select(.name == "base") | .serial >= 2' status.json >/dev/null
+	# image programs still run
+	run fpod exec "$CID" /bin/sh -c 'ls / >/dev/null && echo fine'
+	assert_status 0
+	[ "$output" = fine ]
+	run fpod exec "$CID" /bin/sh -c 'cp /bin/busybox /tmp/busybox && /tmp/busybox echo RAN'
+	[ "$status" -ne 0 ]
+	[[ "$output" != *RAN* ]]
+	for _ in $(seq 50); do
+		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
+		grep -q exec_not_allowed events.jsonl && break
+		sleep 0.1
+	done
+	jq -s -e 'any(.[]; .code == "exec_not_allowed" and .detail.decision == "deny")' events.jsonl >/dev/null ||
+		fail "no denial in events: $(cat events.jsonl)"
+	[ "$(metric imprint_denials_total "$CID")" -ge 1 ]
+	run "$IMPRINT" status --socket "$SOCK"
+	assert_status 0
+	[[ "$output" == *"${CID:0:12} protected"*"exec enforce"* ]]
+	fpod rm -f -t 0 "$CID" >/dev/null
+	# the container is gone: imprintd stops protecting it
+	for _ in $(seq 100); do
+		"$IMPRINT" status --socket "$SOCK" --json >status.json
+		[ "$(jq --arg id "$CID" '[.protection.containers[] | select(.id == $id)] | length' status.json)" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(jq --arg id "$CID" '[.protection.containers[] | select(.id == $id)] | length' status.json)" = 0 ]
+}
+
+@test "monitor: the dropped binary runs and the would-deny is recorded" {
+	F=$BATS_FILE_TMPDIR
+	policy monitor
+	run_container
+	protected "$CID"
+	run fpod exec "$CID" /bin/sh -c 'cp /bin/busybox /tmp/busybox && /tmp/busybox echo RAN'
+	assert_status 0
+	[[ "$output" == *RAN* ]]
+	for _ in $(seq 50); do
+		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
+		grep -q would-deny events.jsonl && break
+		sleep 0.1
+	done
+	jq -s -e 'any(.[]; .code == "exec_not_allowed" and .detail.decision == "would-deny")' events.jsonl >/dev/null ||
+		fail "no would-deny in events: $(cat events.jsonl)"
+	[ "$(metric imprint_alerts_total "$CID")" -ge 1 ]
+	[ -z "$(metric imprint_denials_total "$CID")" ]
+	fpod rm -f -t 0 "$CID" >/dev/null
+}
+
+@test "off: an entry without enforcement is not protected" {
+	F=$BATS_FILE_TMPDIR
+	policy off
+	run_container
+	sleep 1
+	"$IMPRINT" status --socket "$SOCK" --json >status.json
+	[ "$(jq --arg id "$CID" '[.protection.containers[] | select(.id == $id)] | length' status.json)" = 0 ]
+	run fpod exec "$CID" /bin/sh -c 'cp /bin/busybox /tmp/busybox && /tmp/busybox echo RAN'
+	assert_status 0
+	fpod rm -f -t 0 "$CID" >/dev/null
+}
+
+@test "kill -9: the pinned layer still kills a dropped binary; a restart adopts the container" {
+	F=$BATS_FILE_TMPDIR
+	policy enforce
+	run_container
+	protected "$CID"
+	kill -9 "$(cat imprintd.pid)"
+	rm -f imprintd.pid
+	sleep 0.2
+	# fanotify died with the daemon; the kernel-side exec check kills (137)
+	run fpod exec "$CID" /bin/sh -c 'mkdir /tmp/k && cp /bin/busybox /tmp/k/busybox && /tmp/k/busybox echo RAN; echo "rc=$?"'
+	[[ "$output" != *RAN* ]]
+	[[ "$output" == *rc=137* ]]
+	start_daemon
+	protected "$CID"
+	jq -e --arg id "$CID" '.protection.containers[] | select(.id == $id) | .adopted' status.json >/dev/null
+	grep -q "adopting 1 protected containers" imprintd.log
+	# adopted: fanotify is back (EPERM before the exec: exit 126)
+	run fpod exec "$CID" /bin/sh -c '/tmp/k/busybox echo RAN; echo "rc=$?"'
+	[[ "$output" != *RAN* ]]
+	for _ in $(seq 50); do
+		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
+		[ "$(jq -s '[.[] | select(.code == "exec_not_allowed")] | length' events.jsonl)" -ge 2 ] && break
+		sleep 0.1
+	done
+	# the kill made while nobody listened is read from the pinned ring buffer after the restart
+	jq -s -e 'any(.[]; .code == "exec_not_allowed" and .detail.output_fields["evt.layer"] == "bpf-exec")' \
+		events.jsonl >/dev/null || fail "$(cat events.jsonl)"
+	fpod rm -f -t 0 "$CID" >/dev/null
+	for _ in $(seq 100); do [ -e "$PIN/guard_protected" ] || break; sleep 0.1; done
+	[ ! -e "$PIN/guard_protected" ]
+}
+
+@test "config: key = value options, the command line overrides; a bad line is refused" {
+	F=$BATS_FILE_TMPDIR
+	mkdir -p "$F/c"
+	printf '# test\nsocket = %s\nprotect = no\nevents-db =\nmetrics-socket =\n' \
+		"$F/c/wrong.sock" >"$F/c/imprintd.conf"
+	# shellcheck disable=SC2086
+	"$IMPRINT" daemon --config "$F/c/imprintd.conf" --socket "$F/c/imprintd.sock" $STORE \
+		2>"$F/c/log" &
+	local pid=$!
+	for _ in $(seq 50); do [ -S "$F/c/imprintd.sock" ] && break; sleep 0.1; done
+	run "$IMPRINT" status --socket "$F/c/imprintd.sock" --json
+	kill "$pid"
+	wait "$pid" || true
+	assert_status 0
+	[ "$(jq -c .protection <<<"$output")" = null ]
+	[ ! -e "$F/c/wrong.sock" ]
+	printf 'socket\n' >"$F/c/bad.conf"
+	run "$IMPRINT" daemon --config "$F/c/bad.conf"
+	assert_status 2
+	[[ "$output" == *"bad.conf: line 1: want key = value"* ]]
+}
