@@ -37,6 +37,9 @@
 #   BENCH_FLOOD_RUNS   flood runs per variant   (default: 3)
 #   RAD_CATALOG        RAD's fingerprint catalog (default: /work/shared/rad-catalog; its
 #                      images/*/fingerprint.json are compared)
+#   IMPRINT_SENSOR_HOOKS, IMPRINT_SENSOR_NO_CACHE
+#                      passed on to imprint (docs/sensor.md): tp_btf forces the fallback hooks,
+#                      1 turns the open caches off; the report names the hooks that were active
 #
 # Targets (printed next to the results): the sensor adds at most 5% to the exec storm and 3% to the
 # open storm (medians); no event lost with 200,000 distinct events/s offered; VmHWM of imprint
@@ -364,7 +367,11 @@ start_watch() {
 		>"$RUN/watch.out" 2>"$RUN/watch.err" &
 	WATCH_PID=$!
 	for ((i = 0; i < 600; i++)); do
-		if grep -q 'sensor active' "$RUN/watch.err"; then return 0; fi
+		# the whole line, not a part still being written (the last byte is its newline)
+		if grep -q 'sensor active' "$RUN/watch.err" && [ -z "$(tail -c 1 "$RUN/watch.err")" ]; then
+			HOOKS=$(sed -n 's/.*sensor active: //p' "$RUN/watch.err" | head -n 1)
+			return 0
+		fi
 		kill -0 "$WATCH_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -614,6 +621,7 @@ report() {
 		"$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 	echo "load average: $LOAD0 at start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	echo "other imprint processes at start: ${OTHERS0:-none}; at the end: ${OTHERS1:-none}"
+	echo "sensor (imprint watch -v): ${HOOKS:-?}"
 
 	storm_table exec "$EXECS" "fork + execve of /bin/true + wait"
 	storm_table open "$OPENS" "open + close of ${OPEN_FILES[*]}"

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -18,7 +20,7 @@ struct sensor {
 	sensor_event_fn fn;
 	void *userdata;
 	int error;
-	char hooks[256];
+	char hooks[512];
 };
 
 static int on_ring_event(void *ctx, void *data, size_t len)
@@ -38,6 +40,91 @@ _printf_(2, 0) static int quiet(enum libbpf_print_level level, const char *fmt, 
 	return 0;
 }
 
+/* The per-syscall tracepoints need tracefs (libbpf reads the events' ids there): mount it at
+ * its usual place when it is not mounted. Returns 1 when mounted here, 0 when present, -errno. */
+static int tracefs_ensure(void)
+{
+	if (access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events/syscalls", F_OK) == 0)
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
+		return -errno;
+	return access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ? 1 : -ENOENT;
+}
+
+/* Open, load and attach the skeleton with one of the two sets of system call programs. */
+static int sensor_load(struct sensor *s, bool per_syscall, struct error *err)
+{
+	struct bpf_program *per_syscall_progs[] = {
+		s->skel->progs.tp_exit_open,	 s->skel->progs.tp_exit_openat,
+		s->skel->progs.tp_exit_openat2,	 s->skel->progs.tp_exit_connect,
+		s->skel->progs.tp_exit_listen,	 s->skel->progs.tp_exit_bind,
+	};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(per_syscall_progs); i++)
+		bpf_program__set_autoload(per_syscall_progs[i], per_syscall);
+	bpf_program__set_autoload(s->skel->progs.on_sys_exit, !per_syscall);
+	s->skel->rodata->use_open_cache = !getenv("IMPRINT_SENSOR_NO_CACHE");
+	r = sensor_bpf__load(s->skel);
+	if (r < 0)
+		return error_set(err, r, "cannot load the BPF sensor: %s (IMPRINT_BPF_DEBUG=1 shows "
+					 "the verifier's log)", strerror(-r));
+	r = sensor_bpf__attach(s->skel);
+	if (r < 0)
+		return error_set(err, r, "cannot attach the BPF sensor: %s", strerror(-r));
+	return 0;
+}
+
+/* Try the per-syscall tracepoints, then every system call through tp_btf (no tracefs needed).
+ * IMPRINT_SENSOR_HOOKS=tp_btf skips the first (to measure or to work around). */
+static int sensor_open_best(struct sensor *s, struct error *err)
+{
+	const char *want = getenv("IMPRINT_SENSOR_HOOKS");
+	struct error first = { { 0 } };
+	char why[160] = "";
+	int r, mounted = 0;
+
+	if (!want || strcmp(want, "tp_btf") != 0) {
+		mounted = tracefs_ensure();
+		if (mounted >= 0) {
+			s->skel = sensor_bpf__open();
+			if (!s->skel)
+				return error_set(err, -errno ?: -ENOMEM, "cannot open the BPF sensor");
+			r = sensor_load(s, true, &first); /* a failure here is not the last word */
+			if (r >= 0) {
+				snprintf(s->hooks, sizeof(s->hooks),
+					 "tp_btf: sched_process_exec, sched_process_fork, "
+					 "sched_process_exit; tp/syscalls: sys_exit_open, "
+					 "sys_exit_openat, sys_exit_openat2, sys_exit_connect, "
+					 "sys_exit_listen, sys_exit_bind%s; open cache %s",
+					 mounted ? " (tracefs mounted at /sys/kernel/tracing)" : "",
+					 s->skel->rodata->use_open_cache ? "on" : "off");
+				return 0;
+			}
+			sensor_bpf__destroy(s->skel);
+			s->skel = NULL;
+			snprintf(why, sizeof(why), " (per-syscall tracepoints: %.100s)",
+				 first.message);
+		} else
+			snprintf(why, sizeof(why), " (no tracefs for the per-syscall tracepoints: %s)",
+				 strerror(-mounted));
+	} else
+		snprintf(why, sizeof(why), " (IMPRINT_SENSOR_HOOKS=tp_btf)");
+	s->skel = sensor_bpf__open();
+	if (!s->skel)
+		return error_set(err, -errno ?: -ENOMEM, "cannot open the BPF sensor");
+	r = sensor_load(s, false, err);
+	if (r < 0)
+		return r;
+	snprintf(s->hooks, sizeof(s->hooks),
+		 "tp_btf: sched_process_exec, sched_process_fork, sched_process_exit, "
+		 "sys_exit (open, openat, openat2, connect, listen, bind)%s; "
+		 "open cache %s", why, s->skel->rodata->use_open_cache ? "on" : "off");
+	return 0;
+}
+
 int sensor_start(sensor_event_fn fn, void *userdata, struct sensor **ret, struct error *err)
 {
 	struct sensor *s = calloc(1, sizeof(*s));
@@ -48,17 +135,10 @@ int sensor_start(sensor_event_fn fn, void *userdata, struct sensor **ret, struct
 	s->fn = fn;
 	s->userdata = userdata;
 	libbpf_set_print(quiet);
-	s->skel = sensor_bpf__open_and_load();
-	if (!s->skel) {
-		r = -errno ?: -EINVAL;
-		free(s);
-		return error_set(err, r, "cannot load the BPF sensor: %s (IMPRINT_BPF_DEBUG=1 shows "
-					 "the verifier's log)", strerror(-r));
-	}
-	r = sensor_bpf__attach(s->skel);
+	r = sensor_open_best(s, err);
 	if (r < 0) {
 		sensor_free(s);
-		return error_set(err, r, "cannot attach the BPF sensor: %s", strerror(-r));
+		return r;
 	}
 	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.events), on_ring_event, s, NULL);
 	if (!s->rb) {
@@ -66,9 +146,6 @@ int sensor_start(sensor_event_fn fn, void *userdata, struct sensor **ret, struct
 		sensor_free(s);
 		return error_set(err, r, "cannot read the sensor's ring buffer: %s", strerror(-r));
 	}
-	snprintf(s->hooks, sizeof(s->hooks),
-		 "tp_btf: sched_process_exec, sched_process_fork, sched_process_exit, "
-		 "sys_enter (connect, listen), sys_exit (open, openat, openat2, bind)");
 	*ret = s;
 	return 0;
 }
