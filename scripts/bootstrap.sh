@@ -26,6 +26,12 @@ if [ "${IMPRINT_SKIP_INSTALL:-0}" != 1 ]; then
 	if [ -n "${missing// /}" ]; then
 		echo "bootstrap: installing:$missing"
 		export DEBIAN_FRONTEND=noninteractive
+		# fapolicyd is a benchmark peer (bench/protect.sh starts its own instance). Its package
+		# enables and starts the service, whose default rules with an empty trust database
+		# deny every exec on the host: mask the unit before it is installed.
+		if [ -d /etc/systemd/system ] && [ ! -e /etc/systemd/system/fapolicyd.service ]; then
+			ln -s /dev/null /etc/systemd/system/fapolicyd.service
+		fi
 		apt-get update -qq
 		apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
 	fi
