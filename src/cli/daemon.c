@@ -62,6 +62,15 @@ enum { OPT_EVENTS_DB = 0x200, OPT_EVENTS_MAX_ROWS, OPT_EVENTS_MAX_AGE, OPT_METRI
        OPT_METRICS_PORT, OPT_CONFIG, OPT_PROTECT, OPT_NO_PROTECT, OPT_PIN_DIR,
        OPT_PROTECT_STATE_DIR, OPT_BEHAVIOR_DIR, OPT_DECISION_TIMEOUT };
 
+/* The config file's arguments: an array of CONFIG_ARGS_MAX, NULL after the last. */
+static void config_args_freep(char ***p)
+{
+	if (*p)
+		for (size_t i = 0; i < CONFIG_ARGS_MAX && (*p)[i]; i++)
+			free((*p)[i]);
+	free(*p);
+}
+
 /* The config file as "--key=value" arguments put before the command line's, so that getopt
  * applies both and the command line wins. "protect = no" is --no-protect. Lines: "# comment",
  * blank, or "key = value". *ret_args and the strings in it are the caller's. */
@@ -152,7 +161,9 @@ int verb_daemon(int argc, char **argv)
 	struct error err = { 0 };
 	const char *config = getenv("IMPRINT_CONFIG") ?: CONFIG_DEFAULT;
 	bool status = false, explicit = getenv("IMPRINT_CONFIG") != NULL;
-	char **cargs = NULL, **all = NULL;
+	/* Both live until verb_daemon() returns: the options point into them. */
+	_cleanup_(config_args_freep) char **cargs = NULL;
+	_cleanup_free_ char **all = NULL;
 	int n_cargs = 0, n_all;
 	long long v;
 	int opt, r;
@@ -168,8 +179,11 @@ int verb_daemon(int argc, char **argv)
 			explicit = true;
 		}
 	}
-	if (*config && config_args(config, explicit, &cargs, &n_cargs, &err) < 0)
-		return cli_error_from(&c, -EINVAL, &err);
+	if (*config) {
+		r = config_args(config, explicit, &cargs, &n_cargs, &err);
+		if (r < 0)
+			return cli_error_from(&c, -EINVAL, &err);
+	}
 	all = calloc((size_t)(argc + n_cargs + 1), sizeof(char *));
 	if (!all)
 		return EXIT_ERROR;
@@ -180,7 +194,7 @@ int verb_daemon(int argc, char **argv)
 		all[n_cargs + i] = argv[i];
 	n_all = argc + n_cargs;
 	argc = n_all;
-	argv = all; /* both lists live until exit: options point into them */
+	argv = all;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (opt == 'h') {
 			help();
@@ -246,9 +260,5 @@ int verb_daemon(int argc, char **argv)
 	o.store = co.store;
 	o.verify = co.verify;
 	r = imprintd_run(&o, &err);
-	for (int i = 0; i < n_cargs; i++)
-		free(cargs[i]);
-	free(cargs);
-	free(all);
 	return r < 0 ? cli_error_from(&c, r, &err) : EXIT_OK;
 }

@@ -83,12 +83,13 @@ char *container_id_from_cgroup(const char *path)
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
-		size_t n = strlen(prefixes[i]);
-		const char *id = base + n;
-		size_t len = strlen(id);
+		size_t n = strlen(prefixes[i]), len;
+		const char *id;
 
 		if (strncmp(base, prefixes[i], n) != 0)
-			continue;
+			continue; /* and base + n may be past the end */
+		id = base + n;
+		len = strlen(id);
 		if (len > 6 && strcmp(id + len - 6, ".scope") == 0)
 			len -= 6;
 		if (len == 64 && is_hex(id, 64))
