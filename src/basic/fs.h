@@ -19,6 +19,9 @@ int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /* Read fd to its end (a regular file, pipe or socket: stdin), at most max bytes. */
 int read_stream(int fd, size_t max, char **ret, size_t *ret_len);
 
+/* Send all of data on a socket (MSG_NOSIGNAL: a closed peer is -EPIPE, not SIGPIPE). */
+int send_all(int fd, const void *data, size_t len);
+
 /* Write data to path atomically: a temporary file in the same directory, fsync, rename. */
 int write_file_atomic(const char *path, const void *data, size_t len, int mode);
 

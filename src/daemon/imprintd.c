@@ -68,21 +68,6 @@ static bool peer_is_trusted(int fd)
 	       (cred.uid == 0 || cred.uid == geteuid());
 }
 
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno ?: -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* ---- events database and metrics (docs/events.md) ---- */
 
 struct observers {

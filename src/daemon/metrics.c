@@ -313,21 +313,6 @@ struct metrics_server {
 	bool started;
 };
 
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -errno ?: -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void respond(int fd, const char *status, const char *type, const char *body, size_t len)
 {
 	char head[256];
