@@ -61,10 +61,11 @@ cexec() {
 	run tpodman exec "$CID" sh -c "$1"
 }
 
-# alerts: "decision file reason syscall" for every file-protection alert.
+# alerts: "decision file reason syscall" for every file-protection alert. out.json is read
+# while protect still writes it: -R and fromjson? skip a line it is in the middle of.
 alerts() {
 	sleep 0.5
-	jq -r 'select(.rule == "write_to_image_file") |
+	jq -R -r 'fromjson? | select(.rule == "write_to_image_file") |
 		[.decision, .output_fields["fd.name"], .output_fields["evt.reason"],
 		 (.output | capture("\\((?<sc>[a-z0-9]+)\\)").sc)] | join(" ")' out.json
 }
@@ -111,8 +112,9 @@ read_only_mounts() {
 	assert_alert "deny /bin/busybox read_only openat"
 	assert_alert "deny /etc/passwd read_only openat"
 	# Falco's shape: the container, the program, the layer
-	jq -e --arg cid "$CID" 'select(.rule == "write_to_image_file" and
-		.output_fields["fd.name"] == "/etc/passwd") | select(.priority == "Critical" and
+	# (any/2 over all lines: jq 1.6's -e would judge only the last line)
+	jq -R -n -e --arg cid "$CID" 'any(inputs | fromjson?; .rule == "write_to_image_file" and
+		.output_fields["fd.name"] == "/etc/passwd" and .priority == "Critical" and
 		.output_fields["container.id"] == $cid and .output_fields["proc.name"] == "sh" and
 		.output_fields["evt.layer"] == "bpf-files" and .source == "imprint")' out.json >/dev/null ||
 		fail "alert fields:" "$(cat out.json)"
@@ -192,9 +194,9 @@ read_only_mounts() {
 	[[ "$output" != *dropped-ran* ]] || fail "$output"
 	sleep 0.5
 	# execs of /bin/busybox are seen through the new /bin mount (fanotify marks it)
-	jq -r 'select(.rule == "exec_allowed") | .output_fields["fd.name"]' out.json |
+	jq -R -r 'fromjson? | select(.rule == "exec_allowed") | .output_fields["fd.name"]' out.json |
 		grep -qx /bin/busybox || fail "no exec_allowed for /bin/busybox:" "$(cat out.json)"
-	jq -r 'select(.rule == "exec_not_allowed") | .output_fields["fd.name"]' out.json |
+	jq -R -r 'fromjson? | select(.rule == "exec_not_allowed") | .output_fields["fd.name"]' out.json |
 		grep -qx /tmp/bb || fail "the dropped binary was not reported"
 	assert_no_alerts
 }

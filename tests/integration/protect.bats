@@ -123,10 +123,11 @@ cexec() {
 }
 
 # alerts: rule decision layer target reason, one per line, for everything but the start line
-# and plain allows (printed after the protect process wrote them out).
+# and plain allows (printed after the protect process wrote them out). -R and fromjson?: protect
+# may be in the middle of a line.
 alerts() {
 	sleep 0.5
-	jq -r 'select(.rule != "protect_started" and .decision != "allow") |
+	jq -R -r 'fromjson? | select(.rule != "protect_started" and .decision != "allow") |
 		[.rule, .decision, .output_fields["evt.layer"],
 		 (.output_fields["fd.name"] // .output_fields["fd.sip.name"]),
 		 .output_fields["evt.reason"]] | join(" ")' out.json
