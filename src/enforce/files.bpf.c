@@ -18,6 +18,10 @@
 
 #include "files.h"
 
+#define PATH_WALK_MAX FILES_DIR_MAX
+#define PATH_WALK_DEPTH 40
+#include "bpf/path_walk.bpf.h"
+
 #define EPERM 1
 #define EACCES 13
 #define ETXTBSY 26
@@ -39,8 +43,19 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 18);
+	__uint(max_entries, 1 << 20);
 } files_events SEC(".maps");
+
+struct walk_buf {
+	char buf[3 * FILES_DIR_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk_buf);
+} files_scratch SEC(".maps");
 
 __u64 files_lost = 0;
 
@@ -58,6 +73,38 @@ static __always_inline void read_path(char *dst, unsigned long user)
 		dst[0] = '\0';
 }
 
+/* Where the relative path of an event starts (the cwd for AT_FDCWD, else the file of dfd),
+ * into out; "" if unknown. */
+static __always_inline void start_dir(struct task_struct *t, int dfd, const char *path, char *out,
+				      struct walk_buf *w)
+{
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct file *f;
+	bool truncated = false;
+	int pos;
+	__u32 len;
+
+	out[0] = '\0';
+	if (path[0] == '/')
+		return;
+	if (dfd == AT_FDCWD) {
+		d = t->fs->pwd.dentry;
+		vm = t->fs->pwd.mnt;
+	} else {
+		f = fd_file(t, dfd);
+		if (!f)
+			return;
+		d = f->f_path.dentry;
+		vm = f->f_path.mnt;
+	}
+	pos = path_walk(t, d, vm, w->buf, &truncated);
+	if (truncated || pos < 0 || pos >= 2 * FILES_DIR_MAX)
+		return;
+	len = 2 * FILES_DIR_MAX - 1 - pos;
+	bpf_probe_read_kernel(out, (len & (FILES_DIR_MAX - 1)) + 1, &w->buf[PATH_WALK_POS(pos)]);
+}
+
 static __always_inline bool interesting(long ret)
 {
 	return ret >= 0 || ret == -EROFS || ret == -EACCES || ret == -EPERM || ret == -ETXTBSY;
@@ -66,8 +113,11 @@ static __always_inline bool interesting(long ret)
 static __always_inline int on_exit(struct files_exit_ctx *ctx, __u32 k)
 {
 	unsigned long a0, a1, a2, a3;
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct files_event *e;
+	struct walk_buf *w;
 	struct pt_regs *regs;
+	__u32 zero = 0;
 	__u32 flags = 0;
 	__u64 cgroup;
 	long ret = ctx->ret;
@@ -78,7 +128,7 @@ static __always_inline int on_exit(struct files_exit_ctx *ctx, __u32 k)
 	if (!bpf_map_lookup_elem(&files_protected, &cgroup))
 		return 0;
 	/* A BTF pointer: its fields are read directly (no helper call per register). */
-	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (k == FILES_SC_OPEN)
 		flags = (__u32)PT_REGS_PARM2_SYSCALL(regs);
 	else if (k == FILES_SC_OPENAT)
@@ -143,6 +193,15 @@ static __always_inline int on_exit(struct files_exit_ctx *ctx, __u32 k)
 	case FILES_SC_FD:
 		e->dfd[0] = (int)a0;
 		break;
+	}
+	w = bpf_map_lookup_elem(&files_scratch, &zero);
+	if (w) {
+		start_dir(t, e->dfd[0], e->path[0], e->dir[0], w);
+		e->dir[1][0] = '\0';
+		if (k == FILES_SC_PATH2 || k == FILES_SC_AT2 || k == FILES_SC_SYMLINKAT)
+			start_dir(t, e->dfd[1], e->path[1], e->dir[1], w);
+	} else {
+		e->dir[0][0] = e->dir[1][0] = '\0';
 	}
 	bpf_ringbuf_submit(e, 0);
 	return 0;

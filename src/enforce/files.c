@@ -366,29 +366,23 @@ static void copy_string(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-/* Resolve what (dfd, path) named in process pid to a path as the container sees it, through
- * the container's root (symlinks followed inside it only). *ret_dev: the file's device, or
- * its parent directory's when the file is gone; 0 if unknown. Best effort: the process may
- * have moved on since (docs/files.md). */
-static void resolve(struct files *f, unsigned pid, int dfd, const char *path, bool follow,
-		    char *out, size_t size, dev_t *ret_dev)
+/* Resolve what path named (relative paths start at dir, walked by the kernel) to a path as
+ * the container sees it, through the container's root (symlinks followed inside it only).
+ * *ret_dev: the file's device, or its parent directory's when the file is gone; 0 if unknown.
+ * Best effort: the file may have moved on since (docs/files.md). */
+static void resolve(struct files *f, const char *dir, const char *path, bool follow, char *out,
+		    size_t size, dev_t *ret_dev)
 {
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
 				.resolve = RESOLVE_IN_ROOT };
-	char link[64], base[PATH_MAX] = "", full[2 * PATH_MAX], self[64];
+	char base[PATH_MAX] = "", full[2 * PATH_MAX], self[64];
 	char *slash;
 	struct stat st;
 	int fd;
 
 	*ret_dev = 0;
-	if (path[0] != '/') {
-		if (dfd == AT_FDCWD)
-			snprintf(link, sizeof(link), "/proc/%u/cwd", pid);
-		else
-			snprintf(link, sizeof(link), "/proc/%u/fd/%d", pid, dfd);
-		if (!readlink_to(link, base, sizeof(base)))
-			snprintf(base, sizeof(base), "?");
-	}
+	if (path[0] != '/')
+		snprintf(base, sizeof(base), "%s", dir[0] ? dir : "?");
 	if (!path[0])
 		snprintf(full, sizeof(full), "%s", base);
 	else
@@ -478,6 +472,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	memcpy(&e, data, sizeof(e));
 	e.comm[FILES_COMM_MAX - 1] = '\0';
 	e.path[0][FILES_PATH_MAX - 1] = e.path[1][FILES_PATH_MAX - 1] = '\0';
+	e.dir[0][FILES_DIR_MAX - 1] = e.dir[1][FILES_DIR_MAX - 1] = '\0';
 	if (e.cgroup != f->cgroup || !(sc = syscall_find(e.nr)))
 		return 0;
 	atomic_fetch_add(&f->events, 1);
@@ -487,7 +482,7 @@ static int on_event(void *ctx, void *data, size_t size)
 						      e.kind == FILES_SC_SYMLINKAT;
 		if (!used)
 			continue;
-		resolve(f, e.pid, e.dfd[i], e.path[i], sc->follow, path, sizeof(path), &dev);
+		resolve(f, e.dir[i], e.path[i], sc->follow, path, sizeof(path), &dev);
 		if (is_protected(f, path, dev)) {
 			report(f, &e, sc, path);
 			break; /* one alert per attempt */

@@ -16,6 +16,7 @@
 #pragma once
 
 #define FILES_PATH_MAX 256
+#define FILES_DIR_MAX 512 /* a power of two (src/bpf/path_walk.bpf.h) */
 #define FILES_COMM_MAX 16
 #define FILES_CONTAINERS_MAX 1024
 
@@ -45,6 +46,11 @@ struct files_event {
 	int dfd[2];       /* dirfd of path[i] (AT_FDCWD), or the fd for FILES_SC_FD */
 	char comm[FILES_COMM_MAX];
 	char path[2][FILES_PATH_MAX]; /* as given to the syscall ("" if none) */
+	/* Where a relative path[i] starts, walked in the kernel at the syscall's exit (the
+	 * process may be gone before user space looks): the container path of the cwd or of
+	 * dfd[i] (for FILES_SC_FD, the file itself). "" when path[i] is absolute or the walk
+	 * was cut short. */
+	char dir[2][FILES_DIR_MAX];
 };
 
 #ifndef __bpf__

@@ -30,6 +30,10 @@
 
 #include "sensor.h"
 
+#define PATH_WALK_MAX SENSOR_PATH_MAX
+#define PATH_WALK_DEPTH SENSOR_PATH_DEPTH
+#include "bpf/path_walk.bpf.h"
+
 #define AF_INET 2
 #define AF_INET6 10
 #define NR_OPEN 2
@@ -109,9 +113,6 @@ struct {
 
 /* Set by the loader before load: 0 turns both caches off (measurements, debugging). */
 const volatile bool use_open_cache = true;
-
-/* Typed view of a kernel pointer for plain loads (no helper call per field). */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /* Scratch space for building a path backwards. */
 struct scratch {
@@ -314,113 +315,7 @@ int BPF_PROG(on_exec, struct task_struct *t, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
-#define POS(p) ((p) & (2 * SENSOR_PATH_MAX - 1))
-
-struct path_ctx {
-	struct scratch *s;
-	struct dentry *d, *root_d;
-	struct vfsmount *vm, *root_m;
-	struct mount *m;
-	int pos;
-	bool truncated, done;
-};
-
-/* One component of the walk up from a dentry (bpf_loop callback). The pointers are typed, so
- * their fields are plain loads, not helper calls. */
-static long path_step(__u64 i, void *data)
-{
-	struct path_ctx *c = data;
-	struct dentry *d = c->d;
-	struct vfsmount *vm = c->vm;
-	struct mount *m = c->m;
-	struct dentry *parent = d->d_parent;
-	const unsigned char *name;
-	__u32 len;
-	int pos = c->pos;
-
-	if (d == c->root_d && vm == c->root_m) {
-		c->done = true;
-		return 1;
-	}
-	if (d == vm->mnt_root || d == parent) {
-		struct mount *mp = m->mnt_parent;
-
-		if (mp == m) {
-			c->done = true; /* the global root */
-			return 1;
-		}
-		c->d = m->mnt_mountpoint;
-		c->m = mp;
-		c->vm = &mp->mnt;
-		return 0;
-	}
-	name = d->d_name.name;
-	len = d->d_name.len;
-	if (len >= SENSOR_PATH_MAX || pos < SENSOR_PATH_MAX + (int)len + 1) {
-		c->truncated = true;
-		c->done = true;
-		return 1;
-	}
-	pos -= len;
-	bpf_probe_read_kernel(&c->s->buf[POS(pos)], len & (SENSOR_PATH_MAX - 1), name);
-	pos--;
-	c->s->buf[POS(pos)] = '/';
-	c->pos = pos;
-	c->d = parent;
-	return 0;
-}
-
-/* The path of f as seen from the task's root, built backwards in s->buf: returns the offset of
- * its first byte (it ends with the NUL at 2 * SENSOR_PATH_MAX - 1). Walks dentries up to the
- * task's root, crossing mounts; SENSOR_PATH_DEPTH components at most. */
-static __always_inline int file_path(struct task_struct *t, struct file *f, struct scratch *s,
-				     bool *truncated)
-{
-	struct vfsmount *vm = f->f_path.mnt;
-	struct path_ctx c = {
-		.s = s,
-		.d = f->f_path.dentry,
-		.root_d = t->fs->root.dentry,
-		.vm = vm,
-		.root_m = t->fs->root.mnt,
-		.m = bpf_rdonly_cast((void *)vm - bpf_core_field_offset(struct mount, mnt),
-				     bpf_core_type_id_kernel(struct mount)),
-		.pos = 2 * SENSOR_PATH_MAX - 1,
-	};
-
-	s->buf[POS(c.pos)] = 0;
-	bpf_loop(SENSOR_PATH_DEPTH, path_step, &c, 0);
-	*truncated = c.truncated || !c.done;
-	if (c.pos == 2 * SENSOR_PATH_MAX - 1) {
-		c.pos--;
-		s->buf[POS(c.pos)] = '/';
-	}
-	return c.pos;
-}
-
-static __always_inline struct file *fd_file(struct task_struct *t, long fd)
-{
-	struct fdtable *fdt = t->files->fdt;
-	unsigned long slot;
-	struct file *f = NULL;
-
-	if (fd < 0 || fd >= fdt->max_fds)
-		return NULL;
-	slot = (unsigned long)fdt->fd + fd * sizeof(f); /* an array of pointers: a plain address */
-	if (bpf_core_field_offset(struct kiocb, ki_filp) == 0) {
-		/* a plain load of the slot (a helper call costs more than the rest of a repeated
-		 * open): typed as a kernel struct whose first member is a struct file * */
-		struct kiocb *k = bpf_rdonly_cast((void *)slot, bpf_core_type_id_kernel(struct kiocb));
-
-		f = k->ki_filp;
-	} else {
-		bpf_probe_read_kernel(&f, sizeof(f), (void *)slot);
-		f = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
-	}
-	return f;
-}
-
-/* The shape of f's path, as file_path() would walk it (same stops, same mount crossings), with
+/* The shape of f's path, as path_walk() would walk it (same stops, same mount crossings), with
  * plain loads and no name copied: each name's hash_len (its length and the dcache's 32-bit hash
  * of it, which the kernel salts with the parent dentry's address, so it also says under which
  * parent the name was looked up) and the id of every mount crossed. The verifier allows no
@@ -458,7 +353,7 @@ static __always_inline __u64 file_shape(struct task_struct *t, struct file *f)
 		h = mix(h, d->d_name.hash_len);
 		d = parent;
 	}
-	return mix(h, 3); /* too deep: truncated, as file_path() does */
+	return mix(h, 3); /* too deep: truncated, as path_walk() does */
 }
 
 /* The slot of a shape: its tag (never 0, the empty slot) and where it lives. */
@@ -557,7 +452,7 @@ static __always_inline int on_open_exit(struct task_struct *t, long fd)
 	s = bpf_map_lookup_elem(&scratch_map, &zero);
 	if (!s)
 		return 0;
-	pos = file_path(t, f, s, &truncated);
+	pos = path_walk(t, f->f_path.dentry, f->f_path.mnt, s->buf, &truncated);
 	if (pos < 0 || pos >= 2 * SENSOR_PATH_MAX)
 		return 0;
 	len = 2 * SENSOR_PATH_MAX - 1 - pos;
@@ -581,7 +476,7 @@ static __always_inline int on_open_exit(struct task_struct *t, long fd)
 	e->flags = f->f_flags;
 	e->path_len = len;
 	bpf_probe_read_kernel(e->path, (len & (SENSOR_PATH_MAX - 1)) + 1,
-			      &s->buf[POS(pos)]);
+			      &s->buf[PATH_WALK_POS(pos)]);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
