@@ -53,6 +53,12 @@ static void help(void)
 	       "  --behavior-dir DIR   behavioral fingerprints (network rules, tree-aware mode;\n"
 	       "                       default: none)\n"
 	       "  --decision-timeout MS  fanotify watchdog (default 1000)\n"
+	       "  --drift, --no-drift  run the eBPF sensor and report running containers that\n"
+	       "                       drift from their image's fingerprint in --behavior-dir,\n"
+	       "                       as `imprint watch` does (default: --no-drift)\n"
+	       "  --storage-root DIR   containers-storage root where drift detection finds a\n"
+	       "                       container's image (repeatable; default\n"
+	       "                       " DEFAULT_STORAGE_ROOT ")\n"
 	       "  -h, --help           this help\n\n"
 	       "Exit codes: 0 stopped by SIGTERM/SIGINT (or --status answered), 2 error.\n",
 	       EVENTS_MAX_ROWS_DEFAULT, EVENTS_MAX_AGE_DEFAULT_S / 86400);
@@ -60,7 +66,9 @@ static void help(void)
 
 enum { OPT_EVENTS_DB = 0x200, OPT_EVENTS_MAX_ROWS, OPT_EVENTS_MAX_AGE, OPT_METRICS_SOCKET,
        OPT_METRICS_PORT, OPT_CONFIG, OPT_PROTECT, OPT_NO_PROTECT, OPT_PIN_DIR,
-       OPT_PROTECT_STATE_DIR, OPT_BEHAVIOR_DIR, OPT_DECISION_TIMEOUT };
+       OPT_PROTECT_STATE_DIR, OPT_BEHAVIOR_DIR, OPT_DECISION_TIMEOUT, OPT_DRIFT, OPT_NO_DRIFT };
+
+#define STORAGE_ROOTS_MAX 8
 
 /* The config file's arguments: an array of CONFIG_ARGS_MAX, NULL after the last. */
 static void config_args_freep(char ***p)
@@ -72,7 +80,8 @@ static void config_args_freep(char ***p)
 }
 
 /* The config file as "--key=value" arguments put before the command line's, so that getopt
- * applies both and the command line wins. "protect = no" is --no-protect. Lines: "# comment",
+ * applies both and the command line wins. "protect = no" is --no-protect, "drift = yes"
+ * --drift. Lines: "# comment",
  * blank, or "key = value". *ret_args and the strings in it are the caller's. */
 static int config_args(const char *path, bool explicit, char ***ret_args, int *ret_n,
 		       struct error *err)
@@ -108,8 +117,8 @@ static int config_args(const char *path, bool explicit, char ***ret_args, int *r
 		for (end = val + strlen(val); end > val && strchr(" \t\r", end[-1]); end--)
 			;
 		*end = '\0';
-		if (strcmp(key, "protect") == 0)
-			args[n] = strdup(strcmp(val, "no") == 0 ? "--no-protect" : "--protect");
+		if (strcmp(key, "protect") == 0 || strcmp(key, "drift") == 0)
+			args[n] = strdup_printf("--%s%s", strcmp(val, "no") == 0 ? "no-" : "", key);
 		else
 			args[n] = strdup_printf("--%s=%s", key, val);
 		if (!args[n++])
@@ -152,11 +161,15 @@ int verb_daemon(int argc, char **argv)
 		{ "protect-state-dir", required_argument, NULL, OPT_PROTECT_STATE_DIR },
 		{ "behavior-dir", required_argument, NULL, OPT_BEHAVIOR_DIR },
 		{ "decision-timeout", required_argument, NULL, OPT_DECISION_TIMEOUT },
+		{ "drift", no_argument, NULL, OPT_DRIFT },
+		{ "no-drift", no_argument, NULL, OPT_NO_DRIFT },
+		{ "storage-root", required_argument, NULL, OPT_STORAGE_ROOT },
 		CHECK_LONG_OPTIONS,
 		{ 0 },
 	};
 	struct cli c = { .verb = "daemon" };
-	struct imprintd_options o = { .protect = true };
+	const char *roots[STORAGE_ROOTS_MAX];
+	struct imprintd_options o = { .protect = true, .storage_roots = roots };
 	struct check_options co;
 	struct error err = { 0 };
 	const char *config = getenv("IMPRINT_CONFIG") ?: CONFIG_DEFAULT;
@@ -222,6 +235,12 @@ int verb_daemon(int argc, char **argv)
 			; /* read above */
 		} else if (opt == OPT_PROTECT || opt == OPT_NO_PROTECT) {
 			o.protect = opt == OPT_PROTECT;
+		} else if (opt == OPT_DRIFT || opt == OPT_NO_DRIFT) {
+			o.drift = opt == OPT_DRIFT;
+		} else if (opt == OPT_STORAGE_ROOT) {
+			if (o.n_storage_roots == STORAGE_ROOTS_MAX)
+				return cli_usage(&c, "at most %d --storage-root", STORAGE_ROOTS_MAX);
+			roots[o.n_storage_roots++] = optarg;
 		} else if (opt == OPT_PIN_DIR) {
 			o.pin_dir = optarg;
 		} else if (opt == OPT_PROTECT_STATE_DIR) {

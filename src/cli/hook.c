@@ -68,7 +68,8 @@ int container_decide(const char *event, const char *id, const char *bundle,
 	if (setup_error) {
 		verify_refuse(&res, "error", NULL, "%s", setup_error);
 	} else if (!co->paranoid && imprintd_ask(co->socket_path, id, bundle, storage_root,
-						 co->verify.mode, state_pid, &res, &ask_err) >= 0) {
+						 co->verify.mode, state_pid, NULL, &res,
+						 &ask_err) >= 0) {
 		answered = true; /* the same checks, with imprintd's verified-layer cache */
 	} else if ((r = store_load(&co->store, &store, &err)) < 0) {
 		verify_refuse(&res, "policy-store", NULL, "%s",

@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* imprint runtime (installed as imprint-runc): an OCI runtime wrapper for engines without
  * hooks.d (Docker --add-runtime, containerd, plain use). `create` and `run` verify the bundle
- * first; every subcommand then execs the real runc with the same arguments. Configuration
- * comes from the environment (IMPRINT_*), since engines pass runc's arguments only. */
+ * first; every subcommand then execs the real runc with the same arguments — except an
+ * allowed `create`, which runs it as a child and then hands the created container (its init
+ * waits for `start`) to imprintd for run-time protection, with the same verification again:
+ * a rootfs changed between the two checks is deleted, never started. Configuration comes
+ * from the environment (IMPRINT_*), since engines pass runc's arguments only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "basic/fs.h"
 #include "cli.h"
+#include "daemon/imprintd.h"
+#include "enforce/target.h"
 #include "policy/policy.h"
 #include "verify/audit.h"
 
@@ -69,8 +75,10 @@ static void log_to_runc_log(const char *log, const char *msg)
 		(void)!write(fd, line, strlen(line)), (void)!write(fd, "\n", 1);
 }
 
+#define RUNC_ROOT_DEFAULT "/run/runc" /* runc's --root for root */
+
 struct runc_call {
-	const char *command, *bundle, *id, *log;
+	const char *command, *bundle, *id, *log, *root;
 };
 
 static void parse_runc_args(int argc, char **argv, struct runc_call *rc)
@@ -91,12 +99,129 @@ static void parse_runc_args(int argc, char **argv, struct runc_call *rc)
 				rc->bundle = value;
 			if (value && strcmp(opt, "--log") == 0 && !rc->command)
 				rc->log = value;
+			if (value && strcmp(opt, "--root") == 0 && !rc->command)
+				rc->root = value;
 		} else if (!rc->command) {
 			rc->command = a;
 		} else if (!rc->id) {
 			rc->id = a;
 		}
 	}
+}
+
+/* Run the real runc with argv as a child: its exit status (128 + N for signal N). */
+static int run_runc(const char *runc, char **argv)
+{
+	int status;
+	pid_t child = fork();
+
+	if (child < 0)
+		return 127;
+	if (child == 0) {
+		execv(runc, argv);
+		fprintf(stderr, "imprint-runc: cannot run %s: %m\n", runc);
+		_exit(127);
+	}
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return 127;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+#define PROTECT_WAIT_MS 30000
+
+/* The container's protection state in imprintd's status: "protected", "waiting", "failed",
+ * or NULL when imprintd does not list it (never queued, or dropped after failing). */
+static char *protection_state(const char *socket_path, const char *id)
+{
+	json_t *st = NULL, *c;
+	char *state = NULL;
+	size_t i;
+
+	if (imprintd_status(socket_path, &st, &(struct error){ 0 }) < 0)
+		return NULL;
+	json_array_foreach(json_object_get(json_object_get(st, "protection"), "containers"), i, c)
+		if (json_is_string(json_object_get(c, "id")) &&
+		    strcmp(json_string_value(json_object_get(c, "id")), id) == 0 &&
+		    json_is_string(json_object_get(c, "state")))
+			state = strdup(json_string_value(json_object_get(c, "state")));
+	json_decref(st);
+	return state;
+}
+
+/* Wait until imprintd has armed the container it queued (the init waits for `start` until
+ * then, so the entrypoint never runs unprotected). 0: armed, or not queued at all (its entry
+ * asks for no enforcement); -1: it failed or took too long. */
+static int wait_protected(const char *socket_path, const char *id)
+{
+	_cleanup_free_ char *state = protection_state(socket_path, id);
+
+	if (!state)
+		return 0;
+	for (int waited = 0; waited < PROTECT_WAIT_MS; waited += 20) {
+		if (strcmp(state, "protected") == 0)
+			return 0;
+		if (strcmp(state, "failed") == 0)
+			return -1;
+		usleep(20 * 1000);
+		free(state);
+		state = protection_state(socket_path, id);
+		if (!state)
+			return -1; /* dropped: it failed */
+	}
+	return -1;
+}
+
+/* After runc created the container: ask imprintd again, now with its init's pid, so that it
+ * protects it as the policy entry says (docs/daemon.md). No imprintd: nothing to do (the
+ * first check decided). Refused now (the rootfs changed since the first check): the
+ * container is deleted and the create fails. */
+static int protect_created(const char *runc, const struct runc_call *rc, const char *bundle,
+			   const struct check_options *co)
+{
+	const char *root = rc->root ? rc->root : RUNC_ROOT_DEFAULT;
+	struct protect_target t = { .pidfd = -1, .cgroup_fd = -1 };
+	_cleanup_free_ char *rootfs = NULL, *abs_root = realpath(root, NULL);
+	struct verify_result res;
+	struct error err = { 0 };
+	pid_t pid;
+	int r;
+
+	if (!co->socket_path || access(co->socket_path, F_OK) < 0)
+		return EXIT_OK; /* no imprintd */
+	if (!abs_root || target_from_runc(abs_root, rc->id, &t, &rootfs, &err) < 0) {
+		fprintf(stderr, "imprint-runc: container %s created, not protected: %s\n", rc->id,
+			err.message[0] ? err.message : strerror(errno));
+		return EXIT_OK;
+	}
+	pid = t.pid;
+	target_release(&t);
+	verify_result_init(&res, rc->id);
+	r = imprintd_ask(co->socket_path, rc->id, bundle, getenv("IMPRINT_STORAGE_ROOT"),
+			 co->verify.mode, pid, abs_root, &res, &err);
+	if (r >= 0 && !res.allowed) {
+		_cleanup_free_ char *line = verify_result_line(&res);
+
+		fprintf(stderr, "imprint: %s; the container is deleted, not started\n",
+			line ? line : "refused");
+		audit_record(co->audit_log, "runtime", rc->id, &res);
+	} else if (r >= 0 && wait_protected(co->socket_path, rc->id) < 0) {
+		bool monitor = co->verify.mode == VERIFY_MONITOR;
+
+		fprintf(stderr, "imprint: imprintd could not protect container %s (its log says "
+			"why)%s\n", rc->id, monitor ? "; monitor mode: it starts unprotected"
+						  : "; the container is deleted, not started");
+		res.allowed = monitor;
+	}
+	if (r >= 0 && !res.allowed) {
+		char *del[] = { (char *)"runc", (char *)"--root", abs_root, (char *)"delete",
+				(char *)"--force", (char *)rc->id, NULL };
+
+		run_runc(runc, del);
+	}
+	r = r >= 0 && !res.allowed ? EXIT_NEGATIVE : EXIT_OK;
+	verify_result_release(&res);
+	return r;
 }
 
 int verb_runtime(int argc, char **argv)
@@ -117,7 +242,10 @@ int verb_runtime(int argc, char **argv)
 		       "Environment: IMPRINT_RUNTIME (the real runc), IMPRINT_MODE (enforce|monitor),\n"
 		       "IMPRINT_POLICY_DIR, IMPRINT_KEYS_DIR, IMPRINT_STATE_DIR,\n"
 		       "IMPRINT_FINGERPRINT_DIR, IMPRINT_AUDIT_LOG ('' for none),\n"
-		       "IMPRINT_STORAGE_ROOT.\n");
+		       "IMPRINT_STORAGE_ROOT, IMPRINT_SOCKET (imprintd), IMPRINT_PARANOID=1\n"
+		       "(never ask imprintd).\n\n"
+		       "After an allowed 'create', imprintd (if running) verifies the container\n"
+		       "again and protects it at run time as its policy entry says.\n");
 		return EXIT_OK;
 	}
 	if (!runc) {
@@ -147,6 +275,11 @@ int verb_runtime(int argc, char **argv)
 
 			log_to_runc_log(rc.log, msg ? msg : "imprint: refused");
 			return r;
+		}
+		if (strcmp(rc.command, "create") == 0 && rc.id && !co.paranoid) {
+			argv[0] = (char *)"runc";
+			r = run_runc(runc, argv);
+			return r == 0 ? protect_created(runc, &rc, bundle, &co) : r;
 		}
 	}
 	argv[0] = (char *)"runc";

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_sink.h"
 #include "basic/fs.h"
 #include "events_db.h"
 #include "imprintd.h"
@@ -30,6 +32,7 @@
 #include "oci/container.h"
 #include "policy/policy.h"
 #include "protector.h"
+#include "sensor/watch.h"
 
 #define REQUEST_MAX (64u * 1024)
 #define ANSWER_MAX (4u * 1024 * 1024)
@@ -75,7 +78,52 @@ struct observers {
 	struct metrics *metrics;
 	struct metrics_server *server;
 	struct protector *protector;  /* NULL: no runtime protection */
+	/* drift detection: a thread running the sensor (watch_run) into its own alert sink */
+	pthread_t drift;
+	bool drift_running;
+	volatile sig_atomic_t drift_stop;
+	struct watch_options watch;
+	const char *default_root[1];
 };
+
+static void *drift_thread(void *userdata)
+{
+	struct observers *ob = userdata;
+	struct error err = { 0 };
+
+	if (watch_run(&ob->watch, &err) < 0)
+		fprintf(stderr, "imprintd: drift detection stopped: %s\n", err.message);
+	fclose(ob->watch.out);
+	return NULL;
+}
+
+/* Start drift detection if asked: its alerts go to the events database and the metrics
+ * like the protector's. Verification goes on without it. */
+static void drift_start(const struct imprintd_options *o, struct observers *ob)
+{
+	if (!o->drift)
+		return;
+	if (!o->behavior_dir || !*o->behavior_dir) {
+		fprintf(stderr, "imprintd: drift detection is off: it needs behavior-dir\n");
+		return;
+	}
+	ob->default_root[0] = DEFAULT_STORAGE_ROOT;
+	ob->watch = (struct watch_options){
+		.fingerprint_dir = o->behavior_dir,
+		.storage_roots = o->n_storage_roots ? o->storage_roots : ob->default_root,
+		.n_storage_roots = o->n_storage_roots ? o->n_storage_roots : 1,
+		.out = alert_sink_open(ob->metrics, ob->events),
+		.stop = &ob->drift_stop,
+		.verbose = true,
+	};
+	if (!ob->watch.out || pthread_create(&ob->drift, NULL, drift_thread, ob) != 0) {
+		fprintf(stderr, "imprintd: drift detection is off: cannot start its thread\n");
+		if (ob->watch.out)
+			fclose(ob->watch.out);
+		return;
+	}
+	ob->drift_running = true;
+}
 
 static void observers_collect(struct metrics *m, void *userdata)
 {
@@ -131,11 +179,18 @@ static int observers_start(const struct imprintd_options *o, struct observers *o
 				  &ob->protector, &perr) < 0)
 			fprintf(stderr, "imprintd: runtime protection is off: %s\n", perr.message);
 	}
+	if (r >= 0)
+		drift_start(o, ob);
 	return r;
 }
 
 static void observers_stop(struct observers *ob)
 {
+	if (ob->drift_running) {
+		ob->drift_stop = 1;
+		pthread_join(ob->drift, NULL);
+		ob->drift_running = false;
+	}
 	ob->protector = protector_free(ob->protector); /* before what it borrows */
 	ob->server = metrics_server_stop(ob->server);
 	ob->events = events_writer_free(ob->events);
@@ -188,26 +243,34 @@ static char *bundle_storage_root(const char *root, const char *bundle)
 }
 
 /* An allowed container whose policy entry asks for enforcement: hand it to the protector,
- * which arms it once the runtime has started it (docs/daemon.md). */
+ * which arms it once the runtime has started it (docs/daemon.md). A container of
+ * containers-storage is found by its cgroup and checked against its image's table; a plain
+ * runc container (imprint-runc, "runcRoot") by runc's state and against its verified rootfs. */
 static void protect_container(struct observers *ob, const struct store *store, json_t *req,
 			      const char *root, const char *bundle, const struct verify_result *res)
 {
 	json_int_t pid = json_integer_value(json_object_get(req, "pid"));
 	const char *id = json_string_value(json_object_get(req, "id"));
+	const char *runc_root = json_string_value(json_object_get(req, "runcRoot"));
 	_cleanup_free_ char *storage_root = NULL;
 	char image[DIGEST_STRING_MAX];
 	struct protector_request rq;
 	struct store_match m;
 	int r;
 
-	if (!ob->protector || pid <= 0 || !res->has_config)
+	if (!ob->protector || pid <= 0 || (!res->has_config && !runc_root))
 		return;
-	store_match(store, res->has_manifest ? &res->manifest : NULL, &res->config,
-		    res->has_root ? &res->root : NULL, &m);
-	rq = (struct protector_request){ .id = id, .pid = (pid_t)pid, .image_name = res->image,
-					 .image = digest_format(&res->config, image) };
+	if (runc_root && runc_root[0] != '/')
+		return;
+	store_match(store, res->has_manifest ? &res->manifest : NULL,
+		    res->has_config ? &res->config : NULL, res->has_root ? &res->root : NULL, &m);
 	if (!m.entry)
 		return;
+	rq = (struct protector_request){
+		.id = id, .pid = (pid_t)pid, .image_name = res->image, .runc_root = runc_root,
+		.image = res->has_config ? digest_format(&res->config, image)
+					 : json_string_value(json_object_get(m.entry, "configDigest")),
+	};
 	policy_entry_enforcement(m.entry, &rq.enforcement);
 	if (rq.enforcement.exec == POLICY_ENFORCE_OFF && rq.enforcement.network == POLICY_ENFORCE_OFF)
 		return;
@@ -430,12 +493,12 @@ static int exchange(const char *socket_path, json_t *req, json_t **ret, struct e
 }
 
 int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
-		 const char *storage_root, enum verify_mode mode, pid_t pid,
+		 const char *storage_root, enum verify_mode mode, pid_t pid, const char *runc_root,
 		 struct verify_result *res, struct error *err)
 {
-	json_t *req = json_pack("{s:s,s:s,s:s,s:s?,s:s}", "op", "verify", "id", id, "bundle",
+	json_t *req = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:s?}", "op", "verify", "id", id, "bundle",
 				bundle, "storageRoot", storage_root, "mode",
-				mode == VERIFY_MONITOR ? "monitor" : "enforce");
+				mode == VERIFY_MONITOR ? "monitor" : "enforce", "runcRoot", runc_root);
 
 	if (req && pid > 0)
 		json_object_set_new(req, "pid", json_integer(pid));

@@ -41,16 +41,22 @@ struct imprintd_options {
 	const char *protect_state_dir; /* NULL: PROTECTOR_STATE_DIR */
 	const char *behavior_dir;   /* NULL or "": none */
 	int decision_timeout_ms;
+	/* drift detection (docs/daemon.md): the sensor against behavior_dir's fingerprints */
+	bool drift;
+	const char *const *storage_roots; /* where containers' images are; none: the default */
+	size_t n_storage_roots;
 };
 
 /* Serve until SIGTERM or SIGINT. */
 int imprintd_run(const struct imprintd_options *o, struct error *err);
 
 /* Ask the daemon about a container. pid (0: none): the container's first process, from the
- * OCI state; if the container is allowed, imprintd protects it as its policy entry says. 0 with res filled (its image, reasons, verdict), or a
- * negative errno if there is no usable daemon (the caller then verifies by itself). */
+ * OCI state; if the container is allowed, imprintd protects it as its policy entry says.
+ * runc_root (NULL: none): a plain runc container, found by its state there (imprint-runc).
+ * 0 with res filled (its image, reasons, verdict), or a negative errno if there is no usable
+ * daemon (the caller then verifies by itself). */
 int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
-		 const char *storage_root, enum verify_mode mode, pid_t pid,
+		 const char *storage_root, enum verify_mode mode, pid_t pid, const char *runc_root,
 		 struct verify_result *res, struct error *err);
 
 /* The status document. */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert_sink.h"
 #include "basic/fs.h"
 #include "enforce/guard.h"
 #include "enforce/protection.h"
@@ -23,11 +24,11 @@
 #include "protector.h"
 
 #define CONTAINERS_MAX GUARD_CONTAINERS_MAX
-#define ALERT_LINE_MAX (64u * 1024)
 #define BEHAVIOR_FILES_MAX 4096
 
 struct pc {
 	char *id, *image, *image_name, *storage_root;
+	char *runc_root;    /* a plain runc container (imprint-runc): its state is here */
 	pid_t pid;
 	struct policy_enforcement enf;
 	time_t queued;
@@ -41,9 +42,7 @@ struct protector {
 	char *pin_dir, *state_dir, *behavior_dir;
 	struct guard *g;
 	struct alert_queue *alerts;
-	FILE *sink;
-	char line[ALERT_LINE_MAX];
-	size_t line_len;
+	FILE *sink; /* alert_sink: the events database and the metrics */
 	char lsm[160];
 	bool lsm_loads;
 	pthread_t thread;
@@ -64,53 +63,9 @@ static void pc_free(struct pc *c, struct guard *g, bool release)
 	free(c->image);
 	free(c->image_name);
 	free(c->storage_root);
+	free(c->runc_root);
 	free(c->error);
 	free(c);
-}
-
-/* ---- alerts: one JSON line each, into the events database and the metrics ---- */
-
-static void alert_line(struct protector *p, char *text)
-{
-	json_t *a = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
-	json_t *fields = json_object_get(a, "output_fields");
-	const char *id = json_string_value(json_object_get(fields, "container.id"));
-	const char *decision = json_string_value(json_object_get(a, "decision"));
-	struct timespec now;
-	struct event ev;
-
-	if (!a)
-		return;
-	clock_gettime(CLOCK_REALTIME, &now);
-	metrics_add(p->o.metrics, METRIC_EVENTS, id, 1);
-	if (decision && strcmp(decision, "allow"))
-		metrics_add(p->o.metrics, METRIC_ALERTS, id, 1);
-	if (decision && strcmp(decision, "deny") == 0)
-		metrics_add(p->o.metrics, METRIC_DENIALS, id, 1);
-	if (p->o.events) {
-		if (event_from_alert(a, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000, &ev) <
-			    0 ||
-		    !events_writer_post(p->o.events, &ev))
-			metrics_add(p->o.metrics, METRIC_LOST, id, 1);
-	}
-	json_decref(a);
-}
-
-/* fopencookie write: called by the alert queue's writer thread only. */
-static ssize_t sink_write(void *cookie, const char *buf, size_t size)
-{
-	struct protector *p = cookie;
-
-	for (size_t i = 0; i < size; i++) {
-		if (buf[i] == '\n') {
-			p->line[p->line_len] = '\0';
-			alert_line(p, p->line);
-			p->line_len = 0;
-		} else if (p->line_len < sizeof(p->line) - 1) {
-			p->line[p->line_len++] = buf[i];
-		}
-	}
-	return (ssize_t)size;
 }
 
 /* ---- state files: what a restarted daemon adopts ---- */
@@ -123,8 +78,9 @@ static char *state_path(struct protector *p, uint64_t cgroup)
 static void state_write(struct protector *p, const struct pc *c, uint64_t cgroup)
 {
 	_cleanup_free_ char *path = state_path(p, cgroup), *text = NULL;
-	json_t *j = json_pack("{s:s,s:s?,s:s?,s:s?,s:s,s:s,s:b}", "id", c->id, "image", c->image,
-			      "imageName", c->image_name, "storageRoot", c->storage_root, "exec",
+	json_t *j = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:b}", "id", c->id, "image",
+			      c->image, "imageName", c->image_name, "storageRoot", c->storage_root,
+			      "runcRoot", c->runc_root, "exec",
 			      policy_enforce_to_string(c->enf.exec), "network",
 			      policy_enforce_to_string(c->enf.network), "treeAware",
 			      c->enf.tree_aware);
@@ -156,6 +112,7 @@ static struct pc *state_read(struct protector *p, uint64_t cgroup)
 	c->image = DUP("image");
 	c->image_name = DUP("imageName");
 	c->storage_root = DUP("storageRoot");
+	c->runc_root = DUP("runcRoot");
 #undef DUP
 	policy_enforce_from_string(json_string_value(json_object_get(j, "exec")), &c->enf.exec);
 	policy_enforce_from_string(json_string_value(json_object_get(j, "network")),
@@ -221,7 +178,10 @@ static bool has_pivoted(pid_t pid)
 	return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
 }
 
-static int load_table(const struct pc *c, struct fingerprint **ret, struct error *err)
+/* The content table executables are checked against: the image's, from containers-storage;
+ * for a plain runc container, its rootfs (imprint-runc verified it just before). */
+static int load_table(const struct pc *c, const char *rootfs, struct fingerprint **ret,
+		      struct error *err)
 {
 	struct image_options io = { .storage_root = c->storage_root };
 	_cleanup_(image_freep) struct image *img = NULL;
@@ -229,9 +189,12 @@ static int load_table(const struct pc *c, struct fingerprint **ret, struct error
 	struct fingerprint_options fo;
 	int r;
 
-	if (!c->image || strncmp(c->image, "sha256:", 7))
+	if (rootfs)
+		source = strdup_printf("dir:%s", rootfs);
+	else if (!c->image || strncmp(c->image, "sha256:", 7))
 		return error_set(err, -ENOENT, "no image ID");
-	source = strdup_printf("containers-storage:%s", c->image + 7);
+	else
+		source = strdup_printf("containers-storage:%s", c->image + 7);
 	if (!source)
 		return -ENOMEM;
 	fingerprint_options_default(&fo);
@@ -260,8 +223,10 @@ static int arm(struct protector *p, const struct pc *c, struct protection **ret,
 {
 	struct protect_target t = { .pidfd = -1, .cgroup_fd = -1 };
 	_cleanup_(behavior_freep) struct behavior *b = NULL;
+	_cleanup_free_ char *rootfs = NULL;
 	struct fingerprint *fp = NULL;
-	int r = target_find(c->id, &t, err);
+	int r = c->runc_root ? target_from_runc(c->runc_root, c->id, &t, &rootfs, err)
+			     : target_find(c->id, &t, err);
 
 	if (r >= 0) {
 		pthread_mutex_lock(&p->lock);
@@ -271,7 +236,7 @@ static int arm(struct protector *p, const struct pc *c, struct protection **ret,
 	if (r >= 0 && mkdir(p->state_dir, 0700) < 0 && errno != EEXIST)
 		r = error_set(err, -errno, "cannot create %s: %m", p->state_dir);
 	if (r >= 0)
-		r = load_table(c, &fp, err);
+		r = load_table(c, rootfs, &fp, err);
 	if (r < 0) {
 		target_release(&t);
 		return r;
@@ -451,7 +416,6 @@ static void adopt_pinned(struct protector *p)
 int protector_new(const struct protector_options *o, struct protector **ret, struct error *err)
 {
 	struct protector *p = calloc(1, sizeof(*p));
-	cookie_io_functions_t io = { .write = sink_write };
 	int r;
 
 	if (!p)
@@ -466,7 +430,7 @@ int protector_new(const struct protector_options *o, struct protector **ret, str
 		protector_free(p);
 		return -ENOMEM;
 	}
-	p->sink = fopencookie(p, "w", io);
+	p->sink = alert_sink_open(o->metrics, o->events);
 	p->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r = p->sink && p->wake >= 0 ? alert_queue_new(p->sink, 4096, &p->alerts) : -ENOMEM;
 	if (r < 0) {
@@ -533,6 +497,7 @@ int protector_add(struct protector *p, const struct protector_request *rq)
 	c->image = rq->image ? strdup(rq->image) : NULL;
 	c->image_name = rq->image_name ? strdup(rq->image_name) : NULL;
 	c->storage_root = rq->storage_root ? strdup(rq->storage_root) : NULL;
+	c->runc_root = rq->runc_root ? strdup(rq->runc_root) : NULL;
 	c->pid = rq->pid;
 	c->enf = rq->enforcement;
 	c->queued = time(NULL);

@@ -37,6 +37,7 @@ struct protector_request {
 	const char *id;            /* full container id */
 	pid_t pid;                 /* its first process (OCI state), 0 if unknown */
 	const char *storage_root;  /* containers-storage root of its image */
+	const char *runc_root;     /* NULL, or a plain runc container's state root (imprint-runc) */
 	const char *image;         /* "sha256:" config digest (the image ID) */
 	const char *image_name;    /* for people, may be NULL */
 	struct policy_enforcement enforcement;

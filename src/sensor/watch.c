@@ -577,10 +577,12 @@ int watch_run(const struct watch_options *o, struct error *err)
 	if (r >= 0 && o->verbose)
 		fprintf(stderr, "imprint: watch: %zu fingerprints; sensor active: %s\n", w.n_fps,
 			sensor_hooks(s));
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (!o->stop) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (r >= 0 && !stopping) {
+	while (r >= 0 && !(o->stop ? *o->stop : stopping)) {
 		r = sensor_poll(s, 100);
 		if (r >= 0)
 			check_lost(&w, s, false);

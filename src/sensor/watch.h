@@ -4,6 +4,7 @@
  * drift, in Falco's output shape. */
 #pragma once
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -14,7 +15,10 @@ struct watch_options {
 	const char *const *storage_roots; /* containers-storage roots to find a container's image */
 	size_t n_storage_roots;
 	FILE *out;                   /* alert lines */
-	int64_t duration_ms;         /* 0: until SIGINT/SIGTERM */
+	int64_t duration_ms;         /* 0: until stopped */
+	/* NULL: stopped by SIGINT/SIGTERM (handlers installed here); else when *stop is set
+	 * (imprintd: the caller owns the signals) */
+	const volatile sig_atomic_t *stop;
 	bool verbose;
 };
 

@@ -203,6 +203,100 @@ metric() {
 	[ ! -e "$PIN/guard_protected" ]
 }
 
+# wrapper ARGS: imprint-runc with this file's store and imprintd, runc state in $F/runc
+wrapper() {
+	ln -sf "$IMPRINT" "$F/imprint-runc"
+	IMPRINT_POLICY_DIR=$F/etc/policy.d IMPRINT_KEYS_DIR=$F/etc/keys IMPRINT_STATE_DIR=$F/state \
+		IMPRINT_AUDIT_LOG=$F/audit-runc.jsonl IMPRINT_SOCKET=$SOCK \
+		"$F/imprint-runc" --root "$F/runc" "$@"
+}
+
+@test "imprint-runc: a container created through the wrapper is protected; a dropped binary is denied" {
+	F=$BATS_FILE_TMPDIR
+	skip_unless runc
+	skip_unless umoci
+	policy enforce
+	rm -rf "$F/bundle"
+	umoci unpack --image "$IMAGES/busybox:latest" "$F/bundle" >/dev/null
+	jq '.process.args = ["/bin/sleep", "1000"] | .process.terminal = false' \
+		"$F/bundle/config.json" >c.json
+	mv c.json "$F/bundle/config.json"
+	local id=rc-$$
+	wrapper create -b "$F/bundle" "$id" </dev/null >/dev/null 2>"$F/create.err" ||
+		fail "create: $(cat "$F/create.err")"
+	# armed before the create returned: the entrypoint never runs unprotected
+	"$IMPRINT" status --socket "$SOCK" --json >status.json
+	[ "$(jq -r --arg id "$id" '.protection.containers[] | select(.id == $id) | .state' status.json)" = protected ] ||
+		fail "$(cat status.json) $(cat "$F/create.err")"
+	[ "$(jq -r --arg id "$id" '.protection.containers[] | select(.id == $id) | .exec' status.json)" = enforce ]
+	runc --root "$F/runc" start "$id"
+	run runc --root "$F/runc" exec "$id" /bin/sh -c 'ls / >/dev/null && echo fine'
+	assert_status 0
+	[ "$output" = fine ]
+	run runc --root "$F/runc" exec "$id" /bin/sh -c 'cp /bin/busybox /tmp/busybox && /tmp/busybox echo RAN'
+	[ "$status" -ne 0 ]
+	[[ "$output" != *RAN* ]]
+	runc --root "$F/runc" delete -f "$id"
+	for _ in $(seq 100); do
+		"$IMPRINT" status --socket "$SOCK" --json >status.json
+		[ "$(jq --arg id "$id" '[.protection.containers[] | select(.id == $id)] | length' status.json)" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$(jq --arg id "$id" '[.protection.containers[] | select(.id == $id)] | length' status.json)" = 0 ]
+}
+
+@test "imprint-runc: a rootfs changed between the check and the create's end is deleted, not started" {
+	F=$BATS_FILE_TMPDIR
+	skip_unless runc
+	skip_unless umoci
+	policy enforce
+	rm -rf "$F/bundle2"
+	umoci unpack --image "$IMAGES/busybox:latest" "$F/bundle2" >/dev/null
+	jq '.process.args = ["/bin/sleep", "1000"] | .process.terminal = false |
+		.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "echo evil::0:0::/:/bin/sh >>'"$F"'/bundle2/rootfs/etc/passwd"]}]' \
+		"$F/bundle2/config.json" >c.json
+	mv c.json "$F/bundle2/config.json"
+	local id=rc2-$$ rc=0
+	# not bats' run: a container left behind would hold its output pipe open
+	wrapper create -b "$F/bundle2" "$id" </dev/null >"$F/create2.out" 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] || fail "exit $rc: $(cat "$F/create2.out")"
+	grep -q "the container is deleted, not started" "$F/create2.out" || fail "$(cat "$F/create2.out")"
+	run runc --root "$F/runc" state "$id"
+	[ "$status" -ne 0 ]
+}
+
+@test "drift: imprintd runs the sensor; a program outside the fingerprint is an alert in the events database" {
+	F=$BATS_FILE_TMPDIR
+	local script='ls / >/dev/null; [ -z "$DRIFT" ] || /bin/busybox true; true' pid
+	mkdir -p "$F/fps" "$F/dr"
+	"$IMPRINT" learn --image "$BUSYBOX" --storage-root "$ST" --out "$F/fps/busybox.json" -- \
+		podman --root "$ST" --runroot "$RR" --storage-driver overlay run --rm --network none \
+		--ulimit nofile=1024:1024 --ulimit nproc=4096:4096 --entrypoint /bin/sh "$BUSYBOX" \
+		-c "$script" >/dev/null 2>"$F/dr/learn.log" ||
+		fail "learn: $(cat "$F/dr/learn.log")"
+	# shellcheck disable=SC2086
+	"$IMPRINT" daemon --config '' --socket "$F/dr/imprintd.sock" --events-db "$F/dr/events.db" \
+		--metrics-socket '' --no-protect --drift --behavior-dir "$F/fps" --storage-root "$ST" \
+		$STORE 2>"$F/dr/log" &
+	pid=$!
+	for _ in $(seq 100); do grep -q "sensor active" "$F/dr/log" && break; sleep 0.1; done
+	grep -q "watch: 1 fingerprints; sensor active" "$F/dr/log" || fail "$(cat "$F/dr/log")"
+	fpod run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 -e DRIFT=1 \
+		--entrypoint /bin/sh "$BUSYBOX" -c "$script"
+	for _ in $(seq 100); do
+		"$IMPRINT" events --db "$F/dr/events.db" --json >"$F/dr/events.jsonl"
+		grep -q "Program not in behavioral fingerprint" "$F/dr/events.jsonl" && break
+		sleep 0.1
+	done
+	kill "$pid"
+	wait "$pid" || true
+	jq -s -e 'any(.[]; .code == "Program not in behavioral fingerprint" and
+		.detail.output_fields["proc.cmdline"] == "/bin/busybox true")' "$F/dr/events.jsonl" >/dev/null ||
+		fail "events: $(cat "$F/dr/events.jsonl") log: $(cat "$F/dr/log")"
+	# the learned programs are no drift
+	[ "$(jq -s '[.[] | select(.code == "Program not in behavioral fingerprint")] | length' "$F/dr/events.jsonl")" = 1 ]
+}
+
 @test "config: key = value options, the command line overrides; a bad line is refused" {
 	F=$BATS_FILE_TMPDIR
 	mkdir -p "$F/c"
