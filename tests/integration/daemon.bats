@@ -94,6 +94,16 @@ protected() {
 	fail "container $1 not protected: $(cat "$F/status.json") $(cat "$F/imprintd.log")"
 }
 
+# unprotected ID: wait until imprint status no longer lists the container
+unprotected() {
+	for _ in $(seq 100); do
+		"$IMPRINT" status --socket "$SOCK" --json >"$F/status.json"
+		[ "$(jq --arg id "$1" '[.protection.containers[] | select(.id == $id)] | length' "$F/status.json")" = 0 ] && return 0
+		sleep 0.1
+	done
+	fail "container $1 still listed: $(cat "$F/status.json")"
+}
+
 metric() {
 	curl -sf --unix-socket "$F/d/metrics.sock" http://localhost/metrics |
 		awk -v n="$1" -v l="$2" '$1 == n "{container=\"" l "\"}" {print $2}'
@@ -131,12 +141,7 @@ metric() {
 	[[ "$output" == *"${CID:0:12} protected"*"exec enforce"* ]]
 	fpod rm -f -t 0 "$CID" >/dev/null
 	# the container is gone: imprintd stops protecting it
-	for _ in $(seq 100); do
-		"$IMPRINT" status --socket "$SOCK" --json >status.json
-		[ "$(jq --arg id "$CID" '[.protection.containers[] | select(.id == $id)] | length' status.json)" = 0 ] && break
-		sleep 0.1
-	done
-	[ "$(jq --arg id "$CID" '[.protection.containers[] | select(.id == $id)] | length' status.json)" = 0 ]
+	unprotected "$CID"
 }
 
 @test "monitor: the dropped binary runs and the would-deny is recorded" {
@@ -237,12 +242,7 @@ wrapper() {
 	[ "$status" -ne 0 ]
 	[[ "$output" != *RAN* ]]
 	runc --root "$F/runc" delete -f "$id"
-	for _ in $(seq 100); do
-		"$IMPRINT" status --socket "$SOCK" --json >status.json
-		[ "$(jq --arg id "$id" '[.protection.containers[] | select(.id == $id)] | length' status.json)" = 0 ] && break
-		sleep 0.1
-	done
-	[ "$(jq --arg id "$id" '[.protection.containers[] | select(.id == $id)] | length' status.json)" = 0 ]
+	unprotected "$id"
 }
 
 @test "imprint-runc: a rootfs changed between the check and the create's end is deleted, not started" {
