@@ -216,16 +216,22 @@ wrapper() {
 		"$F/imprint-runc" --root "$F/runc" "$@"
 }
 
+# bundle DIR JQ: an OCI bundle of busybox (umoci) that runs sleep 1000, its config.json then
+# passed through the jq filter JQ
+bundle() {
+	rm -rf "$1"
+	umoci unpack --image "$IMAGES/busybox:latest" "$1" >/dev/null
+	jq '.process.args = ["/bin/sleep", "1000"] | .process.terminal = false' "$1/config.json" |
+		jq "$2" >"$F/config.json"
+	mv "$F/config.json" "$1/config.json"
+}
+
 @test "imprint-runc: a container created through the wrapper is protected; a dropped binary is denied" {
 	F=$BATS_FILE_TMPDIR
 	skip_unless runc
 	skip_unless umoci
 	policy enforce
-	rm -rf "$F/bundle"
-	umoci unpack --image "$IMAGES/busybox:latest" "$F/bundle" >/dev/null
-	jq '.process.args = ["/bin/sleep", "1000"] | .process.terminal = false' \
-		"$F/bundle/config.json" >c.json
-	mv c.json "$F/bundle/config.json"
+	bundle "$F/bundle" .
 	local id=rc-$$
 	wrapper create -b "$F/bundle" "$id" </dev/null >/dev/null 2>"$F/create.err" ||
 		fail "create: $(cat "$F/create.err")"
@@ -250,12 +256,8 @@ wrapper() {
 	skip_unless runc
 	skip_unless umoci
 	policy enforce
-	rm -rf "$F/bundle2"
-	umoci unpack --image "$IMAGES/busybox:latest" "$F/bundle2" >/dev/null
-	jq '.process.args = ["/bin/sleep", "1000"] | .process.terminal = false |
-		.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "echo evil::0:0::/:/bin/sh >>'"$F"'/bundle2/rootfs/etc/passwd"]}]' \
-		"$F/bundle2/config.json" >c.json
-	mv c.json "$F/bundle2/config.json"
+	bundle "$F/bundle2" '.hooks.createRuntime = [{path: "/bin/sh",
+		args: ["sh", "-c", "echo evil::0:0::/:/bin/sh >>'"$F"'/bundle2/rootfs/etc/passwd"]}]'
 	local id=rc2-$$ rc=0
 	# not bats' run: a container left behind would hold its output pipe open
 	wrapper create -b "$F/bundle2" "$id" </dev/null >"$F/create2.out" 2>&1 || rc=$?
