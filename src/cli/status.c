@@ -59,8 +59,8 @@ static void print_text(json_t *st)
 	       json_is_true(json_object_get(layers, "bpfLsm")) ? "yes" : "no");
 	printf("containers:\n");
 	json_array_foreach(json_object_get(prot, "containers"), i, v)
-		printf("  %.12s %-9s exec %s, network %s%s  %s\n", str(v, "id"), str(v, "state"),
-		       str(v, "exec"), str(v, "network"),
+		printf("  %.12s %-9s exec %s, network %s, files %s%s  %s\n", str(v, "id"),
+		       str(v, "state"), str(v, "exec"), str(v, "network"), str(v, "files"),
 		       json_is_true(json_object_get(v, "treeAware")) ? ", tree-aware" : "",
 		       str(v, "imageName"));
 }

@@ -272,7 +272,9 @@ static void protect_container(struct observers *ob, const struct store *store, j
 					 : json_string_value(json_object_get(m.entry, "configDigest")),
 	};
 	policy_entry_enforcement(m.entry, &rq.enforcement);
-	if (rq.enforcement.exec == POLICY_ENFORCE_OFF && rq.enforcement.network == POLICY_ENFORCE_OFF)
+	if (rq.enforcement.exec == POLICY_ENFORCE_OFF &&
+	    rq.enforcement.network == POLICY_ENFORCE_OFF &&
+	    rq.enforcement.files == POLICY_ENFORCE_OFF)
 		return;
 	storage_root = bundle_storage_root(root, bundle);
 	rq.storage_root = storage_root;

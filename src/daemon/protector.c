@@ -17,6 +17,7 @@
 
 #include "alert_sink.h"
 #include "basic/fs.h"
+#include "enforce/files.h"
 #include "enforce/guard.h"
 #include "enforce/protection.h"
 #include "fingerprint/fingerprint.h"
@@ -35,6 +36,7 @@ struct pc {
 	bool adopt;         /* listed in the pins by a previous run: running already */
 	char *error;        /* why protecting failed (status shows it) */
 	struct protection *prot;
+	struct files *files; /* file protection, if the entry asks for it */
 };
 
 struct protector {
@@ -58,6 +60,8 @@ static void pc_free(struct pc *c, struct guard *g, bool release)
 {
 	if (!c)
 		return;
+	/* read-only mounts outlive a stop (still preventing; a restart adopts them) */
+	files_free(c->files, release);
 	protection_free(c->prot, g, release);
 	free(c->id);
 	free(c->image);
@@ -78,11 +82,12 @@ static char *state_path(struct protector *p, uint64_t cgroup)
 static void state_write(struct protector *p, const struct pc *c, uint64_t cgroup)
 {
 	_cleanup_free_ char *path = state_path(p, cgroup), *text = NULL;
-	json_t *j = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:b}", "id", c->id, "image",
-			      c->image, "imageName", c->image_name, "storageRoot", c->storage_root,
-			      "runcRoot", c->runc_root, "exec",
+	json_t *j = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:s,s:b}", "id", c->id,
+			      "image", c->image, "imageName", c->image_name, "storageRoot",
+			      c->storage_root, "runcRoot", c->runc_root, "exec",
 			      policy_enforce_to_string(c->enf.exec), "network",
-			      policy_enforce_to_string(c->enf.network), "treeAware",
+			      policy_enforce_to_string(c->enf.network), "files",
+			      policy_enforce_to_string(c->enf.files), "treeAware",
 			      c->enf.tree_aware);
 
 	text = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -117,6 +122,7 @@ static struct pc *state_read(struct protector *p, uint64_t cgroup)
 	policy_enforce_from_string(json_string_value(json_object_get(j, "exec")), &c->enf.exec);
 	policy_enforce_from_string(json_string_value(json_object_get(j, "network")),
 				   &c->enf.network);
+	policy_enforce_from_string(json_string_value(json_object_get(j, "files")), &c->enf.files);
 	c->enf.tree_aware = json_is_true(json_object_get(j, "treeAware"));
 	c->adopt = true;
 	c->queued = time(NULL);
@@ -218,8 +224,14 @@ static void guard_drop_if_unpinned(struct protector *p)
 		p->g = guard_free(p->g);
 }
 
+static enum files_mode files_mode_of(enum policy_enforce e)
+{
+	return e == POLICY_ENFORCE_ENFORCE ? FILES_ENFORCE
+	       : e == POLICY_ENFORCE_MONITOR ? FILES_MONITOR : FILES_OFF;
+}
+
 static int arm(struct protector *p, const struct pc *c, struct protection **ret,
-	       uint64_t *ret_cgroup, struct error *err)
+	       struct files **ret_files, uint64_t *ret_cgroup, struct error *err)
 {
 	struct protect_target t = { .pidfd = -1, .cgroup_fd = -1 };
 	_cleanup_(behavior_freep) struct behavior *b = NULL;
@@ -242,8 +254,19 @@ static int arm(struct protector *p, const struct pc *c, struct protection **ret,
 		return r;
 	}
 	*ret_cgroup = t.cgroup;
+	/* before the exec layer marks the container's mounts, so that it marks these too */
+	if (c->enf.files != POLICY_ENFORCE_OFF) {
+		r = files_start(&(struct files_options){ .mode = files_mode_of(c->enf.files),
+							 .alerts = p->alerts, .json = true },
+				t.id, t.pid, t.cgroup, ret_files, err);
+		if (r < 0) {
+			target_release(&t);
+			fingerprint_free(fp);
+			return r;
+		}
+	}
 	b = find_behavior(p, c->image);
-	return protection_start(&(struct protection_options){
+	r = protection_start(&(struct protection_options){
 					.exec_mode = guard_mode_of(c->enf.exec),
 					.net_mode = b ? guard_mode_of(c->enf.network) : 0,
 					.behavior = b,
@@ -251,6 +274,9 @@ static int arm(struct protector *p, const struct pc *c, struct protection **ret,
 					.timeout_ms = p->o.timeout_ms,
 					.alerts = p->alerts, .json = true },
 				&t, fp, p->g, ret, err);
+	if (r < 0)
+		*ret_files = files_free(*ret_files, true);
+	return r;
 }
 
 static void say_protected(struct protector *p, struct pc *c)
@@ -291,6 +317,7 @@ static void tick(struct protector *p)
 		struct error err = { 0 };
 		uint64_t cgroup = 0;
 		struct protection *prot = NULL;
+		struct files *files = NULL;
 		struct pc *c;
 		bool ended = false, expired;
 		int r;
@@ -328,9 +355,10 @@ static void tick(struct protector *p)
 		}
 		if (c->prot || (!c->adopt && (c->pid <= 0 || !has_pivoted(c->pid))))
 			continue;
-		r = arm(p, c, &prot, &cgroup, &err);
+		r = arm(p, c, &prot, &files, &cgroup, &err);
 		pthread_mutex_lock(&p->lock);
 		c->prot = r >= 0 ? prot : NULL;
+		c->files = files;
 		if (r < 0) {
 			c->error = strdup(err.message[0] ? err.message : strerror(-r));
 			guard_drop_if_unpinned(p);
@@ -530,6 +558,9 @@ static json_t *pc_json(struct protector *p, struct pc *c)
 		      "network", policy_enforce_to_string(c->enf.network), "treeAware",
 		      c->enf.tree_aware, "state",
 		      c->prot ? "protected" : c->error ? "failed" : "waiting");
+	if (j)
+		json_object_set_new(j, "files",
+				    json_string(policy_enforce_to_string(c->enf.files)));
 	if (!j || !c->prot)
 		return j;
 	json_object_set_new(j, "pid", json_integer(in.pid));

@@ -65,7 +65,8 @@ int policy_enforce_from_string(const char *s, enum policy_enforce *ret)
 	return -EINVAL;
 }
 
-/* Optional: {"exec": MODE, "network": MODE, "treeAware": bool}, every field optional. */
+/* Optional: {"exec": MODE, "network": MODE, "files": MODE, "treeAware": bool}, every field
+ * optional. */
 static int validate_enforcement(json_t *e)
 {
 	enum policy_enforce m;
@@ -80,7 +81,7 @@ static int validate_enforcement(json_t *e)
 		if (strcmp(key, "treeAware") == 0) {
 			if (!json_is_boolean(v))
 				return -EBADMSG;
-		} else if (strcmp(key, "exec") && strcmp(key, "network")) {
+		} else if (strcmp(key, "exec") && strcmp(key, "network") && strcmp(key, "files")) {
 			return -EBADMSG;
 		} else if (policy_enforce_from_string(json_string_value(v), &m) < 0) {
 			return -EBADMSG;
@@ -97,6 +98,7 @@ void policy_entry_enforcement(json_t *entry, struct policy_enforcement *ret)
 	policy_enforce_from_string(json_string_value(json_object_get(e, "exec")), &ret->exec);
 	policy_enforce_from_string(json_string_value(json_object_get(e, "network")),
 				   &ret->network);
+	policy_enforce_from_string(json_string_value(json_object_get(e, "files")), &ret->files);
 	ret->tree_aware = json_is_true(json_object_get(e, "treeAware"));
 }
 
@@ -120,11 +122,12 @@ int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err)
 		}
 		if (eq)
 			*eq = '\0';
-		if (!eq || (strcmp(item, "exec") && strcmp(item, "network")) ||
+		if (!eq || (strcmp(item, "exec") && strcmp(item, "network") && strcmp(item, "files")) ||
 		    policy_enforce_from_string(eq + 1, &m) < 0) {
 			json_decref(e);
 			return error_set(err, -EINVAL, "enforcement wants exec=MODE,network=MODE,"
-					 "tree-aware (MODE off, monitor or enforce), not '%s'", spec);
+					 "files=MODE,tree-aware (MODE off, monitor or enforce), not "
+					 "'%s'", spec);
 		}
 		json_object_set_new(e, item, json_string(eq + 1));
 	}
@@ -184,7 +187,7 @@ static int validate_image(json_t *img, size_t i, struct error *err)
 		return error_set(err, -EBADMSG, "images[%zu]: layers is not an array", i);
 	if (validate_enforcement(json_object_get(img, "enforcement")) < 0)
 		return error_set(err, -EBADMSG, "images[%zu]: enforcement must be an object of "
-				 "exec and network (off, monitor or enforce) and treeAware (a "
+				 "exec, network and files (off, monitor or enforce) and treeAware (a "
 				 "boolean)", i);
 	json_array_foreach(layers, k, l)
 		if (!is_digest(json_object_get(l, "tableDigest")) ||

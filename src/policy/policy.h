@@ -41,6 +41,7 @@ enum policy_enforce {
 struct policy_enforcement {
 	enum policy_enforce exec;    /* only unchanged image files may execute */
 	enum policy_enforce network; /* only learned destinations (behavioral fingerprint) */
+	enum policy_enforce files;   /* the image's files read-only inside the container */
 	bool tree_aware;             /* exec: only under the learned parent program */
 };
 

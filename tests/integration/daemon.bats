@@ -43,9 +43,11 @@ fpod() {
 	podman --root "$ST" --runroot "$RR" --storage-driver overlay "$@"
 }
 
-# policy MODE: busybox pinned with --enforcement exec=MODE, signed (a higher serial each time)
+# policy MODE [MORE]: busybox pinned with --enforcement exec=MODE[,MORE], signed (a higher
+# serial each time)
 policy() {
-	"$IMPRINT" policy add "$F/base.json" "oci:$IMAGES/busybox:latest" --enforcement "exec=$1" \
+	"$IMPRINT" policy add "$F/base.json" "oci:$IMAGES/busybox:latest" \
+		--enforcement "exec=$1${2:+,$2}" \
 		>/dev/null
 	"$IMPRINT" policy sign "$F/base.json" --key "$F/signer.key" \
 		-o "$F/etc/policy.d/base.dsse" >/dev/null
@@ -174,6 +176,31 @@ metric() {
 	run fpod exec "$CID" /bin/sh -c 'cp /bin/busybox /tmp/busybox && /tmp/busybox echo RAN'
 	assert_status 0
 	fpod rm -f -t 0 "$CID" >/dev/null
+}
+
+@test "files=enforce: the image's directories are read-only in the container; the attempt is an event" {
+	F=$BATS_FILE_TMPDIR
+	policy enforce files=enforce
+	run_container
+	protected "$CID"
+	[ "$(jq -r --arg id "$CID" '.protection.containers[] | select(.id == $id) | .files' status.json)" = enforce ]
+	run fpod exec "$CID" /bin/sh -c 'echo evil >>/etc/passwd'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]] || fail "$output"
+	run fpod exec "$CID" /bin/sh -c 'grep -c evil /etc/passwd; echo ok >/tmp/t && cat /tmp/t'
+	[ "$output" = "$(printf '0\nok')" ] || fail "$output"
+	for _ in $(seq 50); do
+		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
+		grep -q write_to_image_file events.jsonl && break
+		sleep 0.1
+	done
+	jq -s -e 'any(.[]; .code == "write_to_image_file" and .detail.decision == "deny" and
+		.detail.output_fields["fd.name"] == "/etc/passwd")' events.jsonl >/dev/null ||
+		fail "no denial in events: $(cat events.jsonl)"
+	run "$IMPRINT" status --socket "$SOCK"
+	[[ "$output" == *"${CID:0:12} protected"*"files enforce"* ]] || fail "$output"
+	fpod rm -f -t 0 "$CID" >/dev/null
+	unprotected "$CID"
 }
 
 @test "kill -9: the pinned layer still kills a dropped binary; a restart adopts the container" {
