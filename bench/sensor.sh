@@ -4,7 +4,9 @@
 #
 #   exec storm   fork + execve of /bin/true, BENCH_EXECS times, inside a busybox container
 #   open storm   open + close of existing files, BENCH_OPENS times, inside the same container
-#                    without the sensor / with `imprint watch --fingerprints EMPTY` running
+#                    without the sensor / with `imprint watch --fingerprints EMPTY` running /
+#                    with it running IMPRINT_SENSOR_HOOKS_ONLY=1 (its syscall programs return
+#                    at once: what the tracepoints cost by themselves, the floor)
 #   flood        BENCH_FLOOD_FILES distinct files opened once each (distinct: the kernel side
 #                deduplicates identical events), paced to BENCH_FLOOD_RATE opens/s, while
 #                `imprint learn` runs: lostEvents, and the events/s really achieved
@@ -491,8 +493,10 @@ checks() {
 
 # --- timing: the storms ----------------------------------------------------------------------------------
 
-# timed STORM VARIANT: one run of STORM (exec, open) without the sensor (VARIANT none) or with
-# imprint watch (VARIANT watch).
+# timed STORM VARIANT: one run of STORM (exec, open) without the sensor (VARIANT none), with
+# imprint watch (VARIANT watch), or with imprint watch whose syscall programs return at once
+# (VARIANT hooks, IMPRINT_SENSOR_HOOKS_ONLY=1: what attaching to the same tracepoints costs by
+# itself, the floor of any sensor built on them).
 timed() {
 	local storm=$1 v=$2 n
 	local -a args
@@ -500,19 +504,26 @@ timed() {
 	exec) n=$EXECS args=(exec "$EXECS" /bin/true) ;;
 	open) n=$OPENS args=(open "$OPENS" "${OPEN_FILES[@]}") ;;
 	esac
-	[ "$v" = none ] || start_watch
+	case $v in
+	watch) start_watch ;;
+	hooks) IMPRINT_SENSOR_HOOKS_ONLY=1 start_watch ;;
+	esac
 	storm_run "${args[@]}"
-	[ "$v" = none ] || { stop_watch; record_probe "watch, $storm storm"; }
+	case $v in
+	watch) stop_watch; record_probe "watch, $storm storm" ;;
+	hooks) stop_watch ;;
+	esac
 	T[$storm|$v]+="$(($(storm_ns "$storm" "$n") / 1000)) "
 	W[$storm|$v]+="$WALL "
 }
 
 bench() {
-	local r storm
-	log "timing: $RUNS rounds of both storms, without the sensor and with imprint watch, the order alternating"
+	local r storm i
+	log "timing: $RUNS rounds of both storms, without the sensor, with imprint watch and with its hooks only, the order rotating"
+	local -a order=(none watch hooks)
 	for ((r = 1; r <= RUNS; r++)); do
 		for storm in exec open; do
-			if ((r % 2)); then timed "$storm" none; timed "$storm" watch; else timed "$storm" watch; timed "$storm" none; fi
+			for i in 0 1 2; do timed "$storm" "${order[(r + i) % 3]}"; done
 		done
 		log "  round $r/$RUNS done"
 	done
@@ -598,16 +609,19 @@ storm_table() {
 	echo
 	echo "== $storm storm: $what, $n per run, $RUNS runs each (ms, measured inside the container)"
 	printf '   %-24s %9s %9s %9s %10s %12s\n' "" median min max "us per op" "podman ms"
-	for v in none watch; do
+	for v in none watch hooks; do
 		read -r med min max <<<"$(stats "${T[$storm|$v]}")"
 		read -r wmed _ <<<"$(stats "${W[$storm|$v]}")"
 		MED[$storm|$v]=$med
 		printf '   %-24s %9.1f %9.1f %9.1f %10.2f %12.1f\n' \
-			"$([ "$v" = none ] && echo "without the sensor" || echo "with imprint watch")" \
+			"$(case $v in none) echo "without the sensor" ;; watch) echo "with imprint watch" ;;
+				hooks) echo "hooks only (floor)" ;; esac)" \
 			"$(calc "print $med / 1000")" "$(calc "print $min / 1000")" "$(calc "print $max / 1000")" \
 			"$(calc "print $med / $n")" "$(calc "print $wmed / 1000")"
 	done
-	printf '   added: %+.1f%% (median with / without - 1)\n' "$(calc "print (${MED[$storm|watch]} / ${MED[$storm|none]} - 1) * 100")"
+	printf '   added: %+.1f%% (median with / without - 1); the hooks alone: %+.1f%%\n' \
+		"$(calc "print (${MED[$storm|watch]} / ${MED[$storm|none]} - 1) * 100")" \
+		"$(calc "print (${MED[$storm|hooks]} / ${MED[$storm|none]} - 1) * 100")"
 }
 
 report() {
@@ -686,6 +700,9 @@ report() {
 			"$(calc "print ${MED[$k|watch]} / 1000")" "$(calc "print ${MED[$k|watch]} / ${MED[$k|none]}")" \
 			"<= $(calc "printf \"%.2f\", 1 + $([ $k = exec ] && echo "$EXEC_PCT" || echo "$OPEN_PCT") / 100")" \
 			"$(verdict "${MED[$k|watch]} / ${MED[$k|none]} <= 1 + $([ $k = exec ] && echo "$EXEC_PCT" || echo "$OPEN_PCT") / 100")"
+		printf '   %-44s %12.1f %12.1f %8.3f  %-14s %s\n' "($k storm, the hooks alone: the floor)" \
+			"$(calc "print ${MED[$k|none]} / 1000")" "$(calc "print ${MED[$k|hooks]} / 1000")" \
+			"$(calc "print ${MED[$k|hooks]} / ${MED[$k|none]}")" "-" ""
 	done
 	read -r med _ <<<"$(stats "$(tr ';' '\n' <<<"${FLOOD[none]}" | awk 'NF { print $1 }' | tr '\n' ' ')")"
 	printf '   %-44s %12.0f %12.0f %8.3f  %-14s %s\n' "flood, distinct events/s achieved (median)" "$med" "$flood_rate" \

@@ -23,20 +23,6 @@ struct proc_match {
 	pid_t pid, ppid;
 };
 
-static int proc_cgroup_v2(pid_t pid, char **ret)
-{
-	_cleanup_free_ char *path = strdup_printf("/proc/%d/cgroup", (int)pid), *buf = NULL;
-	char *line, *save = NULL;
-	size_t len;
-
-	if (!path || read_file(path, 1u << 16, &buf, &len) < 0)
-		return -ENOENT;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, "0::", 3) == 0)
-			return (*ret = strdup(line + 3)) ? 0 : -ENOMEM;
-	return -ENOENT;
-}
-
 static pid_t proc_ppid(pid_t pid)
 {
 	_cleanup_free_ char *path = strdup_printf("/proc/%d/stat", (int)pid), *buf = NULL;

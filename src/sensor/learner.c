@@ -110,21 +110,63 @@ static int match_ino(const char *path, const struct stat *st, int flag, struct F
 	return 0;
 }
 
-/* The cgroup v2 directory whose inode number is the cgroup id. */
-char *container_id_of_cgroup(uint64_t id)
+int proc_cgroup_v2(pid_t pid, char **ret)
 {
-	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	_cleanup_free_ char *path = strdup_printf("/proc/%d/cgroup", (int)pid), *buf = NULL;
+	char *line, *save = NULL;
+	size_t len;
 
-	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
-		wanted_ino = id;
-		found_path[0] = '\0';
-		if (nftw(roots[i], match_ino, 32, FTW_PHYS | FTW_MOUNT) == 1)
+	if (!path || read_file(path, 1u << 16, &buf, &len) < 0)
+		return -ENOENT;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "0::", 3) == 0)
+			return (*ret = strdup(line + 3)) ? 0 : -ENOMEM;
+	return -ENOENT;
+}
+
+static const char *const cgroup2_roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+
+/* pid's cgroup if it is still the cgroup id (its directory's inode), or NULL. */
+static char *cgroup_of_pid(uint64_t id, pid_t pid)
+{
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+
+	if (pid <= 0 || proc_cgroup_v2(pid, &path) < 0)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(cgroup2_roots); i++) {
+		_cleanup_free_ char *dir = strdup_printf("%s%s", cgroup2_roots[i], path);
+
+		if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == id)
+			return TAKE_PTR(path);
+	}
+	return NULL;
+}
+
+/* Otherwise: the cgroup v2 directory whose inode number is the cgroup id. A walk that fails
+ * (-1: a directory removed under it, as another container stops) is tried again, a few
+ * times. Not thread-safe (nftw has no user data: the wanted inode is a static). */
+char *container_id_of_cgroup(uint64_t id, pid_t pid)
+{
+	_cleanup_free_ char *path = cgroup_of_pid(id, pid);
+
+	if (path)
+		return container_id_from_cgroup(path);
+	for (size_t i = 0; i < ARRAY_SIZE(cgroup2_roots); i++) {
+		int r = -1;
+
+		for (int try = 0; try < 3 && r < 0; try++) {
+			wanted_ino = id;
+			found_path[0] = '\0';
+			r = nftw(cgroup2_roots[i], match_ino, 32, FTW_PHYS | FTW_MOUNT);
+		}
+		if (r == 1)
 			return container_id_from_cgroup(found_path);
 	}
 	return NULL;
 }
 
-static struct lcgroup *cgroup_get(struct learner *l, uint64_t id)
+static struct lcgroup *cgroup_get(struct learner *l, uint64_t id, pid_t pid)
 {
 	struct lcgroup *grown;
 
@@ -135,7 +177,8 @@ static struct lcgroup *cgroup_get(struct learner *l, uint64_t id)
 	if (!grown)
 		return NULL;
 	l->cgroups = grown;
-	grown[l->n_cgroups] = (struct lcgroup){ .id = id, .container = container_id_of_cgroup(id) };
+	grown[l->n_cgroups] = (struct lcgroup){ .id = id,
+						     .container = container_id_of_cgroup(id, pid) };
 	if (grown[l->n_cgroups].container) {
 		const char *root = l->o && l->o->storage_root ? l->o->storage_root
 							       : DEFAULT_STORAGE_ROOT;
@@ -281,7 +324,7 @@ static int on_exec(struct learner *l, const struct sensor_exec *e)
 			return -ENOMEM;
 		off += k + 1;
 	}
-	return cgroup_get(l, e->h.cgroup) ? 0 : -ENOMEM;
+	return cgroup_get(l, e->h.cgroup, (pid_t)e->h.pid) ? 0 : -ENOMEM;
 }
 
 static struct lnode *event_owner(struct learner *l, const struct sensor_header *h)
@@ -294,7 +337,7 @@ static struct lnode *event_owner(struct learner *l, const struct sensor_header *
 /* An event of a node we have no exec for (node 0, the runtime's setup, is filtered before). */
 static int unattributed(struct learner *l, const struct sensor_header *h)
 {
-	struct lcgroup *cg = cgroup_get(l, h->cgroup);
+	struct lcgroup *cg = cgroup_get(l, h->cgroup, (pid_t)h->pid);
 
 	if (!cg)
 		return -ENOMEM;

@@ -38,8 +38,14 @@ int learn_run(const struct learn_options *o, struct behavior **ret, struct learn
  * "crio-<id>.scope", "cri-containerd-<id>.scope", kubelet ".../<id>"), or NULL. New string. */
 char *container_id_from_cgroup(const char *path);
 
-/* The container id of a cgroup v2 id (its directory's inode number), or NULL. New string. */
-char *container_id_of_cgroup(uint64_t id);
+/* pid's cgroup v2 path ("0::PATH" in /proc/PID/cgroup) into *ret (new string); -ENOENT if
+ * the process is gone or has none. */
+int proc_cgroup_v2(pid_t pid, char **ret);
+
+/* The container id of a cgroup v2 id (its directory's inode number), or NULL. pid (0: none):
+ * a process seen in that cgroup, whose /proc/PID/cgroup names it directly; otherwise (or if it
+ * is gone or moved) /sys/fs/cgroup is searched. New string. */
+char *container_id_of_cgroup(uint64_t id, pid_t pid);
 
 /* The image ID (hex) of a container, from the containers.json of the first storage root that
  * knows it, or NULL. A map, not evidence. New string. */

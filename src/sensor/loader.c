@@ -67,6 +67,7 @@ static int sensor_load(struct sensor *s, bool per_syscall, struct error *err)
 		bpf_program__set_autoload(per_syscall_progs[i], per_syscall);
 	bpf_program__set_autoload(s->skel->progs.on_sys_exit, !per_syscall);
 	s->skel->rodata->use_open_cache = !getenv("IMPRINT_SENSOR_NO_CACHE");
+	s->skel->rodata->hooks_only = getenv("IMPRINT_SENSOR_HOOKS_ONLY") != NULL;
 	r = sensor_bpf__load(s->skel);
 	if (r < 0)
 		return error_set(err, r, "cannot load the BPF sensor: %s (IMPRINT_BPF_DEBUG=1 shows "
@@ -98,9 +99,11 @@ static int sensor_open_best(struct sensor *s, struct error *err)
 					 "tp_btf: sched_process_exec, sched_process_fork, "
 					 "sched_process_exit; tp/syscalls: sys_exit_open, "
 					 "sys_exit_openat, sys_exit_openat2, sys_exit_connect, "
-					 "sys_exit_listen, sys_exit_bind%s; open cache %s",
+					 "sys_exit_listen, sys_exit_bind%s; open cache %s%s",
 					 mounted ? " (tracefs mounted at /sys/kernel/tracing)" : "",
-					 s->skel->rodata->use_open_cache ? "on" : "off");
+					 s->skel->rodata->use_open_cache ? "on" : "off",
+					 s->skel->rodata->hooks_only ? "; IMPRINT_SENSOR_HOOKS_ONLY: "
+					 "the syscall programs return at once, nothing is recorded" : "");
 				return 0;
 			}
 			sensor_bpf__destroy(s->skel);
@@ -121,7 +124,9 @@ static int sensor_open_best(struct sensor *s, struct error *err)
 	snprintf(s->hooks, sizeof(s->hooks),
 		 "tp_btf: sched_process_exec, sched_process_fork, sched_process_exit, "
 		 "sys_exit (open, openat, openat2, connect, listen, bind)%s; "
-		 "open cache %s", why, s->skel->rodata->use_open_cache ? "on" : "off");
+		 "open cache %s%s", why, s->skel->rodata->use_open_cache ? "on" : "off",
+		 s->skel->rodata->hooks_only ? "; IMPRINT_SENSOR_HOOKS_ONLY: the syscall programs "
+		 "return at once, nothing is recorded" : "");
 	return 0;
 }
 

@@ -113,6 +113,9 @@ struct {
 
 /* Set by the loader before load: 0 turns both caches off (measurements, debugging). */
 const volatile bool use_open_cache = true;
+/* Set by the loader before load (IMPRINT_SENSOR_HOOKS_ONLY=1, measurements only): the syscall
+ * programs attach and return at once, which measures what the hooks cost by themselves. */
+const volatile bool hooks_only = false;
 
 /* Scratch space for building a path backwards. */
 struct scratch {
@@ -572,7 +575,7 @@ static __always_inline int open_exit(long ret)
 {
 	struct task_struct *t;
 
-	if (ret < 0 || !(t = container_task()))
+	if (hooks_only || ret < 0 || !(t = container_task()))
 		return 0;
 	return on_open_exit(t, ret);
 }
@@ -601,10 +604,10 @@ int tp_exit_openat2(struct trace_event_raw_sys_exit *ctx)
  * a second time. */
 static __always_inline int net_exit(long id, long ret)
 {
-	struct task_struct *t = container_task();
+	struct task_struct *t;
 	struct pt_regs *regs;
 
-	if (!t)
+	if (hooks_only || !(t = container_task()))
 		return 0;
 	regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (id == NR_CONNECT)
@@ -640,6 +643,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	struct task_struct *t;
 	long id = regs->orig_ax;
 
+	if (hooks_only)
+		return 0;
 	if (id == NR_OPEN || id == NR_OPENAT || id == NR_OPENAT2) {
 		if (ret < 0 || !(t = container_task()))
 			return 0;

@@ -361,7 +361,7 @@ static void check_lost(struct watcher *w, const struct sensor *s, bool final)
 	}
 }
 
-static struct watched *watched_get(struct watcher *w, uint64_t cgroup)
+static struct watched *watched_get(struct watcher *w, uint64_t cgroup, pid_t pid)
 {
 	struct watched *grown, *x;
 
@@ -373,7 +373,7 @@ static struct watched *watched_get(struct watcher *w, uint64_t cgroup)
 		return NULL;
 	w->cgroups = grown;
 	x = &grown[w->n_cgroups++];
-	*x = (struct watched){ .cgroup = cgroup, .container = container_id_of_cgroup(cgroup) };
+	*x = (struct watched){ .cgroup = cgroup, .container = container_id_of_cgroup(cgroup, pid) };
 	if (!x->container)
 		return x;
 	find_image(w, x);
@@ -549,7 +549,7 @@ static int watch_event(void *userdata, const void *data, size_t len)
 
 	if (len < sizeof(*h) || h->node == 0)
 		return 0;
-	x = watched_get(w, h->cgroup);
+	x = watched_get(w, h->cgroup, (pid_t)h->pid);
 	if (!x)
 		return -ENOMEM;
 	if (!x->fp)
