@@ -106,6 +106,16 @@ unprotected() {
 	fail "container $1 still listed: $(cat "$F/status.json")"
 }
 
+# events_until FILTER: the container's events into events.jsonl, read again until the jq
+# filter (over all of them) is true, for at most 5 s; the caller asserts what it needs.
+events_until() {
+	for _ in $(seq 50); do
+		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
+		jq -s -e "$1" events.jsonl >/dev/null && return 0
+		sleep 0.1
+	done
+}
+
 metric() {
 	curl -sf --unix-socket "$F/d/metrics.sock" http://localhost/metrics |
 		awk -v n="$1" -v l="$2" '$1 == n "{container=\"" l "\"}" {print $2}'
@@ -130,11 +140,7 @@ metric() {
 	run fpod exec "$CID" /bin/sh -c 'cp /bin/busybox /tmp/busybox && /tmp/busybox echo RAN'
 	[ "$status" -ne 0 ]
 	[[ "$output" != *RAN* ]]
-	for _ in $(seq 50); do
-		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
-		grep -q exec_not_allowed events.jsonl && break
-		sleep 0.1
-	done
+	events_until 'any(.[]; .code == "exec_not_allowed")'
 	jq -s -e 'any(.[]; .code == "exec_not_allowed" and .detail.decision == "deny")' events.jsonl >/dev/null ||
 		fail "no denial in events: $(cat events.jsonl)"
 	[ "$(metric imprint_denials_total "$CID")" -ge 1 ]
@@ -154,11 +160,7 @@ metric() {
 	run fpod exec "$CID" /bin/sh -c 'cp /bin/busybox /tmp/busybox && /tmp/busybox echo RAN'
 	assert_status 0
 	[[ "$output" == *RAN* ]]
-	for _ in $(seq 50); do
-		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
-		grep -q would-deny events.jsonl && break
-		sleep 0.1
-	done
+	events_until 'any(.[]; .detail.decision == "would-deny")'
 	jq -s -e 'any(.[]; .code == "exec_not_allowed" and .detail.decision == "would-deny")' events.jsonl >/dev/null ||
 		fail "no would-deny in events: $(cat events.jsonl)"
 	[ "$(metric imprint_alerts_total "$CID")" -ge 1 ]
@@ -189,11 +191,7 @@ metric() {
 	[[ "$output" == *"Read-only file system"* ]] || fail "$output"
 	run fpod exec "$CID" /bin/sh -c 'grep -c evil /etc/passwd; echo ok >/tmp/t && cat /tmp/t'
 	[ "$output" = "$(printf '0\nok')" ] || fail "$output"
-	for _ in $(seq 50); do
-		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
-		grep -q write_to_image_file events.jsonl && break
-		sleep 0.1
-	done
+	events_until 'any(.[]; .code == "write_to_image_file")'
 	jq -s -e 'any(.[]; .code == "write_to_image_file" and .detail.decision == "deny" and
 		.detail.output_fields["fd.name"] == "/etc/passwd")' events.jsonl >/dev/null ||
 		fail "no denial in events: $(cat events.jsonl)"
@@ -222,11 +220,7 @@ metric() {
 	# adopted: fanotify is back (EPERM before the exec: exit 126)
 	run fpod exec "$CID" /bin/sh -c '/tmp/k/busybox echo RAN; echo "rc=$?"'
 	[[ "$output" != *RAN* ]]
-	for _ in $(seq 50); do
-		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
-		[ "$(jq -s '[.[] | select(.code == "exec_not_allowed")] | length' events.jsonl)" -ge 2 ] && break
-		sleep 0.1
-	done
+	events_until '[.[] | select(.code == "exec_not_allowed")] | length >= 2'
 	# the kill made while nobody listened is read from the pinned ring buffer after the restart
 	jq -s -e 'any(.[]; .code == "exec_not_allowed" and .detail.output_fields["evt.layer"] == "bpf-exec")' \
 		events.jsonl >/dev/null || fail "$(cat events.jsonl)"

@@ -8,6 +8,7 @@
 # write to /bin/sh is reported with the file it reaches (fd.name /bin/busybox).
 
 load ../lib/common
+load ../lib/protect
 
 setup_file() {
 	images busybox
@@ -26,39 +27,15 @@ setup() {
 }
 
 teardown() {
-	stop_protect
-	tpodman rm -f -t 0 "$CID" >/dev/null 2>&1 || true
-	if [ -d "$PIN" ]; then
-		rm -f "$PIN"/* && rmdir "$PIN" || true
-	fi
+	protect_teardown
 }
 
 # start_protect FILES_MODE [ARGS...]: protect $CID (exec layer in $EXEC_MODE, monitor by
 # default, so that only file protection decides); returns once the start line is out.
 start_protect() {
-	local mode=$1 before
+	local mode=$1
 	shift
-	before=$(grep -c '"protect_started"' out.json 2>/dev/null || true)
-	"$IMPRINT" protect --container "$CID" --storage-root "$IMAGES/storage" --pin-dir "$PIN" \
-		--json --mode "${EXEC_MODE:-monitor}" --files "$mode" "$@" >>out.json 2>>err.txt &
-	PROTECT_PID=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c '"protect_started"' out.json 2>/dev/null)" -gt "${before:-0}" ] && return 0
-		kill -0 "$PROTECT_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	fail "protect did not start:" "$(cat err.txt)"
-}
-
-stop_protect() {
-	[ -n "$PROTECT_PID" ] || return 0
-	kill -TERM "$PROTECT_PID" 2>/dev/null || true
-	wait "$PROTECT_PID" 2>/dev/null || true
-	PROTECT_PID=
-}
-
-cexec() {
-	run tpodman exec "$CID" sh -c "$1"
+	protect_start --mode "${EXEC_MODE:-monitor}" --files "$mode" "$@"
 }
 
 # alerts: "decision file reason syscall" for every file-protection alert. out.json is read

@@ -10,6 +10,7 @@
 # explicitly with --allow-exec /h/probe (the memfd it executes is not).
 
 load ../lib/common
+load ../lib/protect
 
 setup_file() {
 	images busybox
@@ -78,36 +79,15 @@ setup() {
 }
 
 teardown() {
-	stop_protect
-	tpodman rm -f -t 0 "$CID" >/dev/null 2>&1 || true
-	# a test that failed half-way may leave pins: remove them (and what they attach)
-	if [ -d "$PIN" ]; then
-		rm -f "$PIN"/* && rmdir "$PIN" || true
-	fi
+	protect_teardown
 }
 
 # start_protect MODE [ARGS...]: protect $CID in the background; output in out.json and
 # err.txt; returns once the start line is out.
 start_protect() {
-	local mode=$1 before
+	local mode=$1
 	shift
-	before=$(grep -c '"protect_started"' out.json 2>/dev/null || true)
-	"$IMPRINT" protect --container "$CID" --storage-root "$IMAGES/storage" --pin-dir "$PIN" \
-		--json --mode "$mode" --allow-exec /h/probe "$@" >>out.json 2>>err.txt &
-	PROTECT_PID=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c '"protect_started"' out.json 2>/dev/null)" -gt "${before:-0}" ] && return 0
-		kill -0 "$PROTECT_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	fail "protect did not start:" "$(cat err.txt)"
-}
-
-stop_protect() {
-	[ -n "$PROTECT_PID" ] || return 0
-	kill -TERM "$PROTECT_PID" 2>/dev/null || true
-	wait "$PROTECT_PID" 2>/dev/null || true
-	PROTECT_PID=
+	protect_start --mode "$mode" --allow-exec /h/probe "$@"
 }
 
 # container_cgroup: the container's cgroup v2 directory.
@@ -115,11 +95,6 @@ container_cgroup() {
 	local pid
 	pid=$(tpodman inspect -f '{{.State.Pid}}' "$CID")
 	echo "/sys/fs/cgroup/unified$(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
-}
-
-# cexec SCRIPT: run a shell script in the container; sets status/output like `run`.
-cexec() {
-	run tpodman exec "$CID" sh -c "$1"
 }
 
 # alerts: rule decision layer target reason, one per line, for everything but the start line
