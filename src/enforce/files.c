@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "basic/fs.h"
+#include "basic/kernelfs.h"
 #include "files.h"
 #include "files.skel.h"
 
@@ -540,12 +541,13 @@ static int start_bpf(struct files *f, struct error *err)
 	int r;
 
 	libbpf_set_print(quiet);
+	(void)tracefs_ensure(); /* no tracefs: no program is chosen, which says so below */
 	f->skel = files_bpf__open();
 	if (!f->skel)
 		return error_set(err, -errno, "cannot open the file-protection BPF programs: %m");
 	choose_programs(f);
 	if (!f->st.programs)
-		return error_set(err, -ENOENT, "no syscall tracepoints (tracefs events/syscalls)");
+		return error_set(err, -ENOENT, "no syscall tracepoints (tracefs events/syscalls, not mounted and cannot be mounted at /sys/kernel/tracing)");
 	r = files_bpf__load(f->skel);
 	if (r < 0)
 		return error_set(err, r, "cannot load the file-protection BPF programs: %s",

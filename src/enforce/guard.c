@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "basic/fs.h"
+#include "basic/kernelfs.h"
 #include "guard.h"
 #include "guard.skel.h"
 
@@ -70,8 +71,9 @@ int guard_open(const char *pin_dir, guard_event_fn fn, void *userdata, struct gu
 	g->fn = fn;
 	g->userdata = userdata;
 	libbpf_set_print(quiet);
-	if (mkdir(pin_dir, 0700) < 0 && errno != EEXIST)
-		return error_set(err, -errno, "cannot create %s: %m (is bpffs mounted?)", pin_dir);
+	r = bpffs_ensure(pin_dir, err);
+	if (r < 0)
+		return r;
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = g->pin_dir);
 	g->skel = guard_bpf__open_opts(&opts);
 	if (!g->skel)

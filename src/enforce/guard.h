@@ -26,7 +26,8 @@ struct guard;
 typedef void (*guard_event_fn)(void *userdata, const struct guard_event *e);
 
 /* Load the programs, reuse the maps pinned in pin_dir (or pin new ones) and attach the exec
- * program unless a pinned one is already attached (then it is adopted). */
+ * program unless a pinned one is already attached (then it is adopted). Where pin_dir's parent
+ * is not on bpffs, bpffs is mounted there first (mode 0700), as bpftool does. */
 int guard_open(const char *pin_dir, guard_event_fn fn, void *userdata, struct guard **ret,
 	       struct error *err);
 struct guard *guard_free(struct guard *g);

@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "basic/kernelfs.h"
 #include "loader.h"
 #include "sensor.skel.h"
 
@@ -38,19 +38,6 @@ _printf_(2, 0) static int quiet(enum libbpf_print_level level, const char *fmt, 
 	if (level == LIBBPF_WARN && getenv("IMPRINT_BPF_DEBUG"))
 		return vfprintf(stderr, fmt, ap);
 	return 0;
-}
-
-/* The per-syscall tracepoints need tracefs (libbpf reads the events' ids there): mount it at
- * its usual place when it is not mounted. Returns 1 when mounted here, 0 when present, -errno. */
-static int tracefs_ensure(void)
-{
-	if (access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ||
-	    access("/sys/kernel/debug/tracing/events/syscalls", F_OK) == 0)
-		return 0;
-	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) < 0)
-		return -errno;
-	return access("/sys/kernel/tracing/events/syscalls", F_OK) == 0 ? 1 : -ENOENT;
 }
 
 /* Open, load and attach the skeleton with one of the two sets of system call programs. */

@@ -12,7 +12,6 @@ setup_file() {
 	images busybox
 	skip_unless curl
 	need "no BTF at /sys/kernel/btf/vmlinux" test -e /sys/kernel/btf/vmlinux
-	need "no bpffs at /sys/fs/bpf" test "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs
 	F=$BATS_FILE_TMPDIR
 	export ST=$F/storage RR=$F/run SOCK=$F/d/imprintd.sock PIN=/sys/fs/bpf/imprint-dm-$$
 	fpod pull -q "oci:$IMAGES/busybox:latest" >/dev/null

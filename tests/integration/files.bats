@@ -13,7 +13,6 @@ load ../lib/protect
 setup_file() {
 	images busybox
 	need "no BTF at /sys/kernel/btf/vmlinux" test -e /sys/kernel/btf/vmlinux
-	need "no bpffs at /sys/fs/bpf" test "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs
 	export PIN=/sys/fs/bpf/imprint-files-test-$$
 }
 

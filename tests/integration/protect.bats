@@ -16,7 +16,6 @@ setup_file() {
 	images busybox
 	skip_unless gcc
 	need "no BTF at /sys/kernel/btf/vmlinux" test -e /sys/kernel/btf/vmlinux
-	need "no bpffs at /sys/fs/bpf" test "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs
 	export HELPERS=$BATS_FILE_TMPDIR/helpers
 	mkdir -p "$HELPERS"
 	cat >"$BATS_FILE_TMPDIR/probe.c" <<-'C'
@@ -130,6 +129,23 @@ assert_no_alerts() {
 	stop_protect
 	# a deliberate stop leaves nothing behind
 	[ ! -e "$PIN" ] || fail "pins left: $(ls "$PIN")"
+}
+
+@test "protect mounts bpffs on /sys/fs/bpf where none is mounted, as bpftool does" {
+	# in a mount namespace of its own, so the host's bpffs (if any) is left alone
+	run env CID="$CID" unshare -m --propagation private bash -c '
+		while [ "$(stat -f -c %T /sys/fs/bpf)" = bpf_fs ]; do umount /sys/fs/bpf || exit 9; done
+		echo "before: $(stat -f -c %T /sys/fs/bpf)"
+		"$IMPRINT" protect --container "$CID" --storage-root "$IMAGES/storage" \
+			--pin-dir /sys/fs/bpf/imprint-mnt --json --mode enforce >out.json 2>err.txt &
+		for _ in $(seq 100); do grep -q protect_started out.json && break; sleep 0.2; done
+		echo "after: $(stat -f -c %T /sys/fs/bpf) $(stat -c %a /sys/fs/bpf)"
+		ls /sys/fs/bpf/imprint-mnt
+		kill -TERM $! && wait $!'
+	[ "$status" -eq 0 ] || fail "$output" "$(cat err.txt)"
+	assert_contains "before: sysfs"
+	[[ "$output" =~ "after: bpf_fs "1?700 ]] || fail "bpffs not mounted mode 0700:" "$output"
+	assert_contains guard_exec
 }
 
 @test "enforce: image programs run with no alert; a binary copied to /tmp is denied" {
