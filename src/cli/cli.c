@@ -166,24 +166,24 @@ int load_fingerprint(const char *arg, const struct source_options *o, struct fin
 	return fingerprint_image(img, &fo, ret, err);
 }
 
-void check_options_init(struct check_options *o, const char *audit_default)
+void check_options_init(struct check_options *o, const char *audit_default,
+			const struct conf *conf)
 {
 	const char *v;
 
-	*o = (struct check_options){ .audit_log = audit_default };
+	*o = (struct check_options){ .audit_log = audit_default, .socket_path = IMPRINTD_SOCKET };
 	store_options_init(&o->store);
-	o->verify.fingerprint_dir = STORE_FINGERPRINT_DIR;
-	if ((v = getenv("IMPRINT_FINGERPRINT_DIR")) && *v)
-		o->verify.fingerprint_dir = v;
-	if ((v = getenv("IMPRINT_MODE")) && strcmp(v, "monitor") == 0)
-		o->verify.mode = VERIFY_MONITOR;
-	if ((v = getenv("IMPRINT_AUDIT_LOG")))
-		o->audit_log = v;
-	o->socket_path = IMPRINTD_SOCKET;
-	if ((v = getenv("IMPRINT_SOCKET")) && *v)
-		o->socket_path = v;
-	if ((v = getenv("IMPRINT_PARANOID")) && strcmp(v, "1") == 0)
-		o->paranoid = true;
+	o->store.policy_dir = conf_get(conf, "policy-dir") ?: o->store.policy_dir;
+	o->store.keys_dir = conf_get(conf, "keys-dir") ?: o->store.keys_dir;
+	o->store.state_dir = conf_get(conf, "state-dir") ?: o->store.state_dir;
+	o->verify.fingerprint_dir = conf_get(conf, "fingerprint-dir") ?: STORE_FINGERPRINT_DIR;
+	if ((v = conf_get(conf, "mode")))
+		o->verify.mode = strcmp(v, "monitor") == 0 ? VERIFY_MONITOR : VERIFY_ENFORCE;
+	o->audit_log = conf_get(conf, "audit-log") ?: o->audit_log;
+	o->socket_path = conf_get(conf, "socket") ?: o->socket_path;
+	o->paranoid = conf_get_bool(conf, "paranoid", false);
+	o->storage_root = conf_get(conf, "storage-root");
+	o->threads = (unsigned)conf_get_number(conf, "threads", 0);
 }
 
 int check_options_parse(struct check_options *o, const struct cli *c, int opt, const char *arg)
@@ -204,6 +204,8 @@ int check_options_parse(struct check_options *o, const struct cli *c, int opt, c
 	case OPT_AUDIT_LOG:
 		o->audit_log = arg;
 		return 1;
+	case OPT_CONFIG:
+		return 1; /* read before the options: conf_path_from_args() */
 	case OPT_MODE:
 		if (strcmp(arg, "enforce") == 0)
 			o->verify.mode = VERIFY_ENFORCE;

@@ -3,11 +3,14 @@
  * share. Verbs return the process exit code. */
 #pragma once
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 
 #include "basic/error.h"
 #include "basic/macro.h"
+#include "conf.h"
 #include "fingerprint/fingerprint.h"
 #include "image/image.h"
 #include "policy/store.h"
@@ -57,6 +60,7 @@ enum {
 	OPT_AUDIT_LOG,
 	OPT_SOCKET,
 	OPT_PARANOID,
+	OPT_CONFIG,
 };
 
 #define SOURCE_LONG_OPTIONS                                                         \
@@ -68,7 +72,8 @@ enum {
 
 #define SOURCE_OPTIONS_HELP                                                                 \
 	"  --platform OS/ARCH[/VARIANT]  choose from a multi-platform index (default: host)\n" \
-	"  --storage-root DIR   containers-storage root (default " DEFAULT_STORAGE_ROOT ")\n"  \
+	"  --storage-root DIR   containers-storage root (default " DEFAULT_STORAGE_ROOT "),\n" \
+	"                       or Docker's data root (default " DEFAULT_DOCKER_ROOT ")\n"       \
 	"  --exclude PATH       leave PATH and what is below it out (repeatable)\n"           \
 	"  --no-default-excludes  record /proc, /sys, /dev, /etc/hosts... too\n"              \
 	"  --threads N          hashing threads (default: number of CPUs)\n"
@@ -84,17 +89,21 @@ int source_options_add_exclude(struct source_options *o, const char *path);
 int source_options_finish(struct source_options *o);
 void source_options_release(struct source_options *o);
 
-/* Options of the verbs that decide (verify, hook, runtime): where the host store is, the
- * mode, the audit log. Defaults come from IMPRINT_* environment variables (docs/verify.md). */
+/* Options of the verbs that decide (verify, hook, runtime, daemon): where the host store is,
+ * the mode, the audit log. Defaults come from the configuration (conf.h: imprint.conf, its
+ * drop-ins, IMPRINT_* variables); --config FILE names another file. */
 struct check_options {
 	struct store_options store;
 	struct verify_options verify;
 	const char *audit_log; /* NULL: no audit file */
 	const char *socket_path; /* imprintd's socket (hook, wrapper) */
 	bool paranoid;           /* never ask imprintd: verify everything here */
+	const char *storage_root; /* NULL: from the bundle path (hook, wrapper), the default */
+	unsigned threads;         /* hashing threads; 0: one per CPU */
 };
 
 #define CHECK_LONG_OPTIONS                                                      \
+	{ "config", required_argument, NULL, OPT_CONFIG },                      \
 	{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },              \
 	{ "keys-dir", required_argument, NULL, OPT_KEYS_DIR },                  \
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },                \
@@ -103,6 +112,9 @@ struct check_options {
 	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG }
 
 #define CHECK_OPTIONS_HELP                                                                   \
+	"  --config FILE        the configuration file, then FILE.d/*.conf (default\n"      \
+	"                       " CONF_FILE_DEFAULT "; '' for none; docs/cli.md);\n"        \
+	"                       IMPRINT_* variables override it, options override both\n"   \
 	"  --policy-dir DIR     signed policies (default " STORE_POLICY_DIR ")\n"             \
 	"  --keys-dir DIR       trusted public keys (default " STORE_KEYS_DIR ")\n"           \
 	"  --state-dir DIR      anti-rollback state (default " STORE_STATE_DIR ")\n"          \
@@ -111,20 +123,33 @@ struct check_options {
 	"  --mode enforce|monitor  monitor: report a refusal, allow anyway (default enforce)\n" \
 	"  --audit-log FILE     append each decision as a JSON line ('' for none)\n"
 
-/* audit_default: the audit file when neither option nor IMPRINT_AUDIT_LOG names one. */
-void check_options_init(struct check_options *o, const char *audit_default);
+/* The defaults, then conf (the configuration files and IMPRINT_* variables: conf_load(); NULL
+ * for none); the command line comes after, through check_options_parse(). audit_default: the
+ * audit file when no source names one. The strings point into conf, which must outlive o. */
+void check_options_init(struct check_options *o, const char *audit_default,
+			const struct conf *conf);
 /* Like source_options_parse() for CHECK_LONG_OPTIONS. */
 int check_options_parse(struct check_options *o, const struct cli *c, int opt, const char *arg);
 /* Print a verdict: one line (stdout if allowed, stderr if refused) or the JSON form. */
 void print_verdict(const struct cli *c, const struct verify_result *res);
 
-/* Decide for the container id created from bundle (hook and runtime wrapper): verify, write
- * the audit record, print a refusal on stderr. setup_error, if set, refuses at once (a bad
- * state document, say). Returns 0 to go on, 1 to refuse; *ret_line (if not NULL) receives
- * the refusal line. */
-int container_decide(const char *event, const char *id, const char *bundle,
-		     const struct check_options *co, const char *storage_root, unsigned threads,
-		     const char *setup_error, char **ret_line);
+/* A container to decide on (the hook's state, the wrapper's runc arguments). */
+struct container_request {
+	const char *event;        /* "hook" or "runtime": the audit record's event */
+	const char *id, *bundle;
+	const char *storage_root; /* containers-storage root, NULL: from the bundle */
+	unsigned threads;
+	pid_t pid;                /* the container's init, once created (0: not yet) */
+	const char *runc_root;    /* imprint-runc: runc's --root, so imprintd finds the container */
+	const char *setup_error;  /* set: refuse at once (a bad state document, say) */
+};
+
+/* Decide for a container (hook and runtime wrapper): ask imprintd (which also protects it when
+ * pid is set and its entry asks for it) or verify here, write the audit record, print a
+ * refusal on stderr. Returns 0 to go on, 1 to refuse; *ret_line (if not NULL) receives the
+ * refusal line. */
+int container_decide(const struct container_request *rq, const struct check_options *co,
+		     char **ret_line);
 
 /* True if arg names an image source (a known transport prefix) rather than a file. */
 bool is_image_source(const char *arg);

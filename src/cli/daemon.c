@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "basic/fs.h"
 
@@ -15,10 +16,6 @@
 #include "daemon/metrics.h"
 #include "daemon/protector.h"
 #include "enforce/guard.h"
-
-#define CONFIG_DEFAULT "/etc/imprint/imprintd.conf"
-#define CONFIG_MAX (64u * 1024)
-#define CONFIG_ARGS_MAX 64
 
 static void help(void)
 {
@@ -42,9 +39,11 @@ static void help(void)
 	       "                       socket ('' for none; default " METRICS_SOCKET_NAME " in the\n"
 	       "                       directory of --socket)\n"
 	       "  --metrics-port PORT  also serve them on 127.0.0.1:PORT (default: off)\n"
-	       "  --config FILE        key = value options (default " CONFIG_DEFAULT ", read if\n"
-	       "                       it exists; '' for none; docs/daemon.md); the command line\n"
-	       "                       overrides it\n"
+	       "  --config FILE        the configuration: key = value, the keys are these long\n"
+	       "                       options (default " CONF_FILE_DEFAULT " and its\n"
+	       "                       drop-ins in " CONF_FILE_DEFAULT ".d/, '' for none;\n"
+	       "                       docs/cli.md); IMPRINT_KEY variables override it, the\n"
+	       "                       command line overrides both\n"
 	       "  --no-protect         verification only: no runtime protection\n"
 	       "  --pin-dir DIR        bpffs directory of the pinned layers (default\n"
 	       "                       " GUARD_PIN_DIR ")\n"
@@ -65,68 +64,21 @@ static void help(void)
 }
 
 enum { OPT_EVENTS_DB = 0x200, OPT_EVENTS_MAX_ROWS, OPT_EVENTS_MAX_AGE, OPT_METRICS_SOCKET,
-       OPT_METRICS_PORT, OPT_CONFIG, OPT_PROTECT, OPT_NO_PROTECT, OPT_PIN_DIR,
-       OPT_PROTECT_STATE_DIR, OPT_BEHAVIOR_DIR, OPT_DECISION_TIMEOUT, OPT_DRIFT, OPT_NO_DRIFT };
+       OPT_METRICS_PORT, OPT_PROTECT, OPT_NO_PROTECT, OPT_PIN_DIR, OPT_PROTECT_STATE_DIR,
+       OPT_BEHAVIOR_DIR, OPT_DECISION_TIMEOUT, OPT_DRIFT, OPT_NO_DRIFT };
 
 #define STORAGE_ROOTS_MAX 8
+/* Read by imprintd before imprint.conf existed; said once at start, never read. */
+#define OLD_CONFIG "/etc/imprint/imprintd.conf"
 
-/* The config file's arguments: an array of CONFIG_ARGS_MAX, NULL after the last. */
-static void config_args_freep(char ***p)
-{
-	if (*p)
-		for (size_t i = 0; i < CONFIG_ARGS_MAX && (*p)[i]; i++)
-			free((*p)[i]);
-	free(*p);
-}
-
-/* The config file as "--key=value" arguments put before the command line's, so that getopt
- * applies both and the command line wins. "protect = no" is --no-protect, "drift = yes"
- * --drift. Lines: "# comment",
- * blank, or "key = value". *ret_args and the strings in it are the caller's. */
-static int config_args(const char *path, bool explicit, char ***ret_args, int *ret_n,
-		       struct error *err)
-{
-	_cleanup_free_ char *buf = NULL;
-	char **args = calloc(CONFIG_ARGS_MAX, sizeof(char *));
-	char *line, *save = NULL;
-	size_t len;
-	int n = 0, lineno = 0, r;
-
-	if (!args)
-		return -ENOMEM;
-	*ret_args = args;
-	*ret_n = 0;
-	r = read_file(path, CONFIG_MAX, &buf, &len);
-	if (r == -ENOENT && !explicit)
-		return 0;
-	if (r < 0)
-		return error_set(err, r, "%s: %s", path, strerror(-r));
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *key = line + strspn(line, " \t"), *eq = strchr(key, '='), *val, *end;
-
-		lineno++;
-		if (!*key || *key == '#')
-			continue;
-		if (!eq || n == CONFIG_ARGS_MAX)
-			return error_set(err, -EINVAL, "%s: line %d: want key = value", path,
-					 lineno);
-		for (end = eq; end > key && (end[-1] == ' ' || end[-1] == '\t'); end--)
-			;
-		*end = '\0';
-		val = eq + 1 + strspn(eq + 1, " \t");
-		for (end = val + strlen(val); end > val && strchr(" \t\r", end[-1]); end--)
-			;
-		*end = '\0';
-		if (strcmp(key, "protect") == 0 || strcmp(key, "drift") == 0)
-			args[n] = strdup_printf("--%s%s", strcmp(val, "no") == 0 ? "no-" : "", key);
-		else
-			args[n] = strdup_printf("--%s=%s", key, val);
-		if (!args[n++])
-			return -ENOMEM;
-	}
-	*ret_n = n;
-	return 0;
-}
+/* What verb_daemon() gathers from the configuration and the command line. The strings point
+ * into the configuration or argv. */
+struct daemon_args {
+	struct imprintd_options o;
+	const char *roots[STORAGE_ROOTS_MAX];
+	struct check_options co;
+	bool status, cmdline_roots;
+};
 
 /* A number from 0 to max; 0 means "unlimited" for the limits, which we store as -1. */
 static int parse_limit(const char *arg, long long max, long long *ret)
@@ -142,142 +94,207 @@ static int parse_limit(const char *arg, long long max, long long *ret)
 	return 0;
 }
 
+/* The daemon's numeric options: 1, or -1 after reporting a usage error. */
+static int daemon_number(struct daemon_args *d, const struct cli *c, int opt, const char *arg)
+{
+	static const struct {
+		int opt;
+		const char *name;
+		long long min, max;
+	} limits[] = {
+		{ OPT_EVENTS_MAX_ROWS, "events-max-rows", 0, 1LL << 40 },
+		{ OPT_EVENTS_MAX_AGE, "events-max-age", 0, 100000 },
+		{ OPT_METRICS_PORT, "metrics-port", 0, 65535 },
+		{ OPT_DECISION_TIMEOUT, "decision-timeout", 1, 60000 },
+	};
+	struct imprintd_options *o = &d->o;
+	long long v = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(limits); i++)
+		if (limits[i].opt == opt &&
+		    (parse_limit(arg, limits[i].max, &v) < 0 || v < limits[i].min)) {
+			cli_usage(c, "--%s wants a number from %lld to %lld, not '%s'",
+				  limits[i].name, limits[i].min, limits[i].max, arg);
+			return -1;
+		}
+	if (opt == OPT_EVENTS_MAX_ROWS)
+		o->events_max_rows = v ? v : -1;
+	else if (opt == OPT_EVENTS_MAX_AGE)
+		o->events_max_age_s = v ? v * 86400 : -1;
+	else if (opt == OPT_METRICS_PORT)
+		o->metrics_port = (int)v;
+	else
+		o->decision_timeout_ms = (int)v;
+	return 1;
+}
+
+/* One of the daemon's own options, from the command line or the configuration: 1 if it was
+ * one, 0 if not, -1 after reporting a usage error. */
+static int daemon_option(struct daemon_args *d, const struct cli *c, int opt, const char *arg)
+{
+	struct imprintd_options *o = &d->o;
+
+	switch (opt) {
+	case OPT_EVENTS_DB:
+		o->events_db = arg;
+		return 1;
+	case OPT_METRICS_SOCKET:
+		o->metrics_socket = arg;
+		return 1;
+	case OPT_EVENTS_MAX_ROWS:
+	case OPT_EVENTS_MAX_AGE:
+	case OPT_METRICS_PORT:
+	case OPT_DECISION_TIMEOUT:
+		return daemon_number(d, c, opt, arg);
+	case OPT_PROTECT:
+	case OPT_NO_PROTECT:
+		o->protect = opt == OPT_PROTECT;
+		return 1;
+	case OPT_DRIFT:
+	case OPT_NO_DRIFT:
+		o->drift = opt == OPT_DRIFT;
+		return 1;
+	case OPT_STORAGE_ROOT:
+		if (o->n_storage_roots == STORAGE_ROOTS_MAX) {
+			cli_usage(c, "at most %d storage roots", STORAGE_ROOTS_MAX);
+			return -1;
+		}
+		d->roots[o->n_storage_roots++] = arg;
+		return 1;
+	case OPT_PIN_DIR:
+		o->pin_dir = arg;
+		return 1;
+	case OPT_PROTECT_STATE_DIR:
+		o->protect_state_dir = arg;
+		return 1;
+	case OPT_BEHAVIOR_DIR:
+		o->behavior_dir = arg;
+		return 1;
+	case OPT_THREADS:
+		o->threads = (unsigned)strtoul(arg, NULL, 10);
+		return 1;
+	case OPT_SOCKET:
+		d->co.socket_path = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The daemon's own keys from the configuration (check_options_init() took the shared ones). */
+static int daemon_conf(struct daemon_args *d, const struct cli *c, const struct conf *conf)
+{
+	static const struct {
+		const char *key;
+		int opt;
+	} keys[] = {
+		{ "events-db", OPT_EVENTS_DB },
+		{ "events-max-rows", OPT_EVENTS_MAX_ROWS },
+		{ "events-max-age", OPT_EVENTS_MAX_AGE },
+		{ "metrics-socket", OPT_METRICS_SOCKET },
+		{ "metrics-port", OPT_METRICS_PORT },
+		{ "pin-dir", OPT_PIN_DIR },
+		{ "protect-state-dir", OPT_PROTECT_STATE_DIR },
+		{ "behavior-dir", OPT_BEHAVIOR_DIR },
+		{ "decision-timeout", OPT_DECISION_TIMEOUT },
+		{ "storage-root", OPT_STORAGE_ROOT },
+	};
+	const char *values[STORAGE_ROOTS_MAX + 1];
+
+	d->o.protect = conf_get_bool(conf, "protect", true);
+	d->o.drift = conf_get_bool(conf, "drift", false);
+	d->o.threads = d->co.threads;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		size_t n = conf_get_all(conf, keys[i].key, values, ARRAY_SIZE(values));
+
+		for (size_t j = 0; j < n && j < ARRAY_SIZE(values); j++)
+			if (daemon_option(d, c, keys[i].opt, values[j]) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+static int daemon_status(const struct cli *c, const char *socket_path)
+{
+	struct error err = { 0 };
+	json_t *answer = NULL;
+	char *text;
+	int r = imprintd_status(socket_path, &answer, &err);
+
+	if (r < 0)
+		return cli_error_from(c, r, &err);
+	text = json_dumps(answer, JSON_INDENT(2));
+	json_decref(answer);
+	printf("%s\n", text ? text : "{}");
+	free(text);
+	return EXIT_OK;
+}
+
+static const struct option daemon_options[] = {
+	{ "status", no_argument, NULL, 'S' },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
+	{ "events-db", required_argument, NULL, OPT_EVENTS_DB },
+	{ "events-max-rows", required_argument, NULL, OPT_EVENTS_MAX_ROWS },
+	{ "events-max-age", required_argument, NULL, OPT_EVENTS_MAX_AGE },
+	{ "metrics-socket", required_argument, NULL, OPT_METRICS_SOCKET },
+	{ "metrics-port", required_argument, NULL, OPT_METRICS_PORT },
+	{ "protect", no_argument, NULL, OPT_PROTECT },
+	{ "no-protect", no_argument, NULL, OPT_NO_PROTECT },
+	{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "protect-state-dir", required_argument, NULL, OPT_PROTECT_STATE_DIR },
+	{ "behavior-dir", required_argument, NULL, OPT_BEHAVIOR_DIR },
+	{ "decision-timeout", required_argument, NULL, OPT_DECISION_TIMEOUT },
+	{ "drift", no_argument, NULL, OPT_DRIFT },
+	{ "no-drift", no_argument, NULL, OPT_NO_DRIFT },
+	{ "storage-root", required_argument, NULL, OPT_STORAGE_ROOT },
+	CHECK_LONG_OPTIONS,
+	{ 0 },
+};
+
 int verb_daemon(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "status", no_argument, NULL, 'S' },
-		{ "threads", required_argument, NULL, OPT_THREADS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "socket", required_argument, NULL, OPT_SOCKET },
-		{ "events-db", required_argument, NULL, OPT_EVENTS_DB },
-		{ "events-max-rows", required_argument, NULL, OPT_EVENTS_MAX_ROWS },
-		{ "events-max-age", required_argument, NULL, OPT_EVENTS_MAX_AGE },
-		{ "metrics-socket", required_argument, NULL, OPT_METRICS_SOCKET },
-		{ "metrics-port", required_argument, NULL, OPT_METRICS_PORT },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "protect", no_argument, NULL, OPT_PROTECT },
-		{ "no-protect", no_argument, NULL, OPT_NO_PROTECT },
-		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
-		{ "protect-state-dir", required_argument, NULL, OPT_PROTECT_STATE_DIR },
-		{ "behavior-dir", required_argument, NULL, OPT_BEHAVIOR_DIR },
-		{ "decision-timeout", required_argument, NULL, OPT_DECISION_TIMEOUT },
-		{ "drift", no_argument, NULL, OPT_DRIFT },
-		{ "no-drift", no_argument, NULL, OPT_NO_DRIFT },
-		{ "storage-root", required_argument, NULL, OPT_STORAGE_ROOT },
-		CHECK_LONG_OPTIONS,
-		{ 0 },
-	};
+	_cleanup_(conf_freep) struct conf *conf = NULL;
 	struct cli c = { .verb = "daemon" };
-	const char *roots[STORAGE_ROOTS_MAX];
-	struct imprintd_options o = { .protect = true, .storage_roots = roots };
-	struct check_options co;
-	struct error err = { 0 };
-	const char *config = getenv("IMPRINT_CONFIG") ?: CONFIG_DEFAULT;
-	bool status = false, explicit = getenv("IMPRINT_CONFIG") != NULL;
-	/* Both live until verb_daemon() returns: the options point into them. */
-	_cleanup_(config_args_freep) char **cargs = NULL;
-	_cleanup_free_ char **all = NULL;
-	int n_cargs = 0, n_all;
-	long long v;
+	struct daemon_args d = { 0 };
+	struct error err = { 0 }, conf_err = { 0 };
 	int opt, r;
 
-	check_options_init(&co, NULL);
-	/* --config first (it decides which file the other options start from). */
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			config = argv[i + 1];
-			explicit = true;
-		} else if (strncmp(argv[i], "--config=", 9) == 0) {
-			config = argv[i] + 9;
-			explicit = true;
-		}
-	}
-	if (*config) {
-		r = config_args(config, explicit, &cargs, &n_cargs, &err);
-		if (r < 0)
-			return cli_error_from(&c, -EINVAL, &err);
-	}
-	all = calloc((size_t)(argc + n_cargs + 1), sizeof(char *));
-	if (!all)
+	d.o.storage_roots = d.roots;
+	(void)conf_load(conf_path_from_args(argc, argv), &conf, &conf_err);
+	check_options_init(&d.co, NULL, conf);
+	if (daemon_conf(&d, &c, conf) < 0)
 		return EXIT_ERROR;
-	all[0] = argv[0];
-	for (int i = 0; i < n_cargs; i++)
-		all[1 + i] = cargs[i];
-	for (int i = 1; i < argc; i++)
-		all[n_cargs + i] = argv[i];
-	n_all = argc + n_cargs;
-	argc = n_all;
-	argv = all;
-	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "h", daemon_options, NULL)) != -1) {
 		if (opt == 'h') {
 			help();
 			return EXIT_OK;
 		} else if (opt == 'S') {
-			status = true;
-		} else if (opt == OPT_THREADS) {
-			o.threads = (unsigned)strtoul(optarg, NULL, 10);
-		} else if (opt == OPT_SOCKET) {
-			co.socket_path = optarg;
-		} else if (opt == OPT_EVENTS_DB) {
-			o.events_db = optarg;
-		} else if (opt == OPT_METRICS_SOCKET) {
-			o.metrics_socket = optarg;
-		} else if (opt == OPT_EVENTS_MAX_ROWS) {
-			if (parse_limit(optarg, 1LL << 40, &v) < 0)
-				return cli_usage(&c, "--events-max-rows wants a number, not '%s'", optarg);
-			o.events_max_rows = v ? v : -1;
-		} else if (opt == OPT_EVENTS_MAX_AGE) {
-			if (parse_limit(optarg, 100000, &v) < 0)
-				return cli_usage(&c, "--events-max-age wants a number of days, not '%s'",
-						 optarg);
-			o.events_max_age_s = v ? v * 86400 : -1;
-		} else if (opt == OPT_CONFIG) {
-			; /* read above */
-		} else if (opt == OPT_PROTECT || opt == OPT_NO_PROTECT) {
-			o.protect = opt == OPT_PROTECT;
-		} else if (opt == OPT_DRIFT || opt == OPT_NO_DRIFT) {
-			o.drift = opt == OPT_DRIFT;
-		} else if (opt == OPT_STORAGE_ROOT) {
-			if (o.n_storage_roots == STORAGE_ROOTS_MAX)
-				return cli_usage(&c, "at most %d --storage-root", STORAGE_ROOTS_MAX);
-			roots[o.n_storage_roots++] = optarg;
-		} else if (opt == OPT_PIN_DIR) {
-			o.pin_dir = optarg;
-		} else if (opt == OPT_PROTECT_STATE_DIR) {
-			o.protect_state_dir = optarg;
-		} else if (opt == OPT_BEHAVIOR_DIR) {
-			o.behavior_dir = optarg;
-		} else if (opt == OPT_DECISION_TIMEOUT) {
-			if (parse_limit(optarg, 60000, &v) < 0 || v < 1)
-				return cli_usage(&c, "--decision-timeout wants 1 to 60000 ms");
-			o.decision_timeout_ms = (int)v;
-		} else if (opt == OPT_METRICS_PORT) {
-			if (parse_limit(optarg, 65535, &v) < 0)
-				return cli_usage(&c, "--metrics-port wants a port number, not '%s'", optarg);
-			o.metrics_port = (int)v;
-		} else if ((r = check_options_parse(&co, &c, opt, optarg)) <= 0) {
-			return r == 0 ? cli_usage(&c, "invalid option") : EXIT_ERROR;
+			d.status = true;
+			continue;
+		} else if (opt == OPT_STORAGE_ROOT && !d.cmdline_roots) {
+			d.cmdline_roots = true; /* the command line's roots replace the file's */
+			d.o.n_storage_roots = 0;
 		}
+		r = daemon_option(&d, &c, opt, optarg);
+		if (r == 0)
+			r = check_options_parse(&d.co, &c, opt, optarg);
+		if (r <= 0)
+			return r == 0 ? cli_usage(&c, "invalid option") : EXIT_ERROR;
 	}
 	if (optind != argc)
 		return cli_usage(&c, "no arguments expected");
-	if (status) {
-		json_t *answer = NULL;
-		char *text;
-
-		r = imprintd_status(co.socket_path, &answer, &err);
-		if (r < 0)
-			return cli_error_from(&c, r, &err);
-		text = json_dumps(answer, JSON_INDENT(2));
-		json_decref(answer);
-		printf("%s\n", text ? text : "{}");
-		free(text);
-		return EXIT_OK;
-	}
-	o.pin_dir = o.pin_dir ?: getenv("IMPRINT_PIN_DIR");
-	o.socket_path = co.socket_path;
-	o.store = co.store;
-	o.verify = co.verify;
-	r = imprintd_run(&o, &err);
+	if (conf_err.message[0])
+		return cli_error(&c, "%s", conf_err.message);
+	if (d.status)
+		return daemon_status(&c, d.co.socket_path);
+	if (access(OLD_CONFIG, F_OK) == 0)
+		fprintf(stderr, "imprintd: %s is not read any more: move its lines to %s "
+			"(docs/daemon.md)\n", OLD_CONFIG, CONF_FILE_DEFAULT);
+	d.o.socket_path = d.co.socket_path;
+	d.o.store = d.co.store;
+	d.o.verify = d.co.verify;
+	r = imprintd_run(&d.o, &err);
 	return r < 0 ? cli_error_from(&c, r, &err) : EXIT_OK;
 }

@@ -27,7 +27,9 @@ static void help(void)
 	       "  --kind KIND          decision, alert or lost\n"
 	       "  --limit N            only the newest N matching events\n"
 	       "  --json               JSON lines instead of a table\n"
-	       "  --db PATH            the database (default " EVENTS_DB_DEFAULT ")\n"
+	       "  --db PATH            the database (default: events-db in the configuration,\n"
+	       "                       else " EVENTS_DB_DEFAULT ")\n"
+	       "  --config FILE        the configuration (default " CONF_FILE_DEFAULT ")\n"
 	       "  -h, --help           this help\n\n"
 	       "Exit codes: 0 success (also when nothing matches), 2 error (bad usage; a missing,\n"
 	       "unreadable or corrupt database).\n");
@@ -146,19 +148,24 @@ int verb_events(int argc, char **argv)
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	_cleanup_(events_db_freep) struct events_db *db = NULL;
+	_cleanup_(conf_freep) struct conf *conf = NULL;
 	struct events_db_options o = { .path = EVENTS_DB_DEFAULT };
 	struct events_query q = { .kind = -1 };
 	struct printer p = { 0 };
 	struct cli c = { .verb = "events" };
-	struct error err = { 0 };
+	struct error err = { 0 }, conf_err = { 0 };
 	enum event_kind kind;
 	char *end;
 	int opt, r;
 
+	(void)conf_load(conf_path_from_args(argc, argv), &conf, &conf_err);
+	if (conf_get(conf, "events-db") && *conf_get(conf, "events-db"))
+		o.path = conf_get(conf, "events-db");
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -198,12 +205,16 @@ int verb_events(int argc, char **argv)
 		case OPT_DB:
 			o.path = optarg;
 			break;
+		case OPT_CONFIG:
+			break; /* read above */
 		default:
 			return cli_usage(&c, "invalid option");
 		}
 	}
 	if (optind != argc)
 		return cli_usage(&c, "no arguments expected");
+	if (conf_err.message[0])
+		return cli_error(&c, "%s", conf_err.message);
 	r = events_db_open(&o, true, &db, &err);
 	if (r >= 0)
 		r = events_db_query(db, &q, print_row, &p, &err);

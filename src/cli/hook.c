@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "verify/audit.h"
 #include "daemon/imprintd.h"
-#include "oci/container.h"
+#include "container/container.h"
 
 static void help(void)
 {
@@ -23,7 +23,7 @@ static void help(void)
 	       "it as stored against the host's signed policies (docs/verify.md). On refusal it\n"
 	       "prints one line saying which image, which file and why, and exits 1; the runtime\n"
 	       "then does not start the container. Install with hooks.d/imprint.json (podman,\n"
-	       "CRI-O: docs/hooks.md).\n\n"
+	       "CRI-O: docs/engines.md).\n\n"
 	       "Options:\n"
 	       CHECK_OPTIONS_HELP
 	       "                       (default " AUDIT_LOG_DEFAULT ")\n"
@@ -36,10 +36,8 @@ static void help(void)
 	       "Exit codes: 0 allowed (or monitor mode), 1 refused.\n");
 }
 
-/* The container's first process from the OCI state (0: none, as for imprint-runc): imprintd
- * protects the container from it once it is allowed (docs/daemon.md). Set by verb_hook(). */
-static pid_t state_pid;
-
+/* The container's first process from the OCI state: imprintd protects the container from it
+ * once it is allowed (docs/daemon.md). */
 static pid_t oci_state_pid(const char *buf, size_t len)
 {
 	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
@@ -49,13 +47,12 @@ static pid_t oci_state_pid(const char *buf, size_t len)
 	return pid > 0 && pid < (1 << 22) ? (pid_t)pid : 0;
 }
 
-int container_decide(const char *event, const char *id, const char *bundle,
-		     const struct check_options *co, const char *storage_root, unsigned threads,
-		     const char *setup_error, char **ret_line)
+int container_decide(const struct container_request *rq, const struct check_options *co,
+		     char **ret_line)
 {
 	_cleanup_(store_freep) struct store *store = NULL;
 	struct fingerprint_options fo;
-	struct container_options cto = { .storage_root = storage_root, .fingerprint = &fo };
+	struct container_options cto = { .storage_root = rq->storage_root, .fingerprint = &fo };
 	struct verify_result res;
 	struct error err = { 0 }, ask_err = { 0 };
 	int64_t start = verify_clock_us();
@@ -63,24 +60,24 @@ int container_decide(const char *event, const char *id, const char *bundle,
 	int r;
 
 	fingerprint_options_default(&fo);
-	fo.threads = threads;
-	verify_result_init(&res, id ? id : "container");
-	if (setup_error) {
-		verify_refuse(&res, "error", NULL, "%s", setup_error);
-	} else if (!co->paranoid && imprintd_ask(co->socket_path, id, bundle, storage_root,
-						 co->verify.mode, state_pid, NULL, &res,
-						 &ask_err) >= 0) {
+	fo.threads = rq->threads;
+	verify_result_init(&res, rq->id ? rq->id : "container");
+	if (rq->setup_error) {
+		verify_refuse(&res, "error", NULL, "%s", rq->setup_error);
+	} else if (!co->paranoid && imprintd_ask(co->socket_path, rq->id, rq->bundle,
+						 rq->storage_root, co->verify.mode, rq->pid,
+						 rq->runc_root, &res, &ask_err) >= 0) {
 		answered = true; /* the same checks, with imprintd's verified-layer cache */
 	} else if ((r = store_load(&co->store, &store, &err)) < 0) {
 		verify_refuse(&res, "policy-store", NULL, "%s",
 			      err.message[0] ? err.message : strerror(-r));
 	} else {
-		verify_container(store, id, bundle, &cto, &co->verify, &res);
+		verify_container(store, rq->id, rq->bundle, &cto, &co->verify, &res);
 	}
 	if (!answered)
 		verify_finish(&res, &co->verify);
 	res.elapsed_us = verify_clock_us() - start;
-	audit_record(co->audit_log, event, id, &res);
+	audit_record(co->audit_log, rq->event, rq->id, &res);
 	if (res.refused) {
 		_cleanup_free_ char *line = verify_result_line(&res);
 
@@ -110,12 +107,16 @@ int verb_hook(int argc, char **argv)
 	struct cli c = { .verb = "hook" };
 	const char *storage_root = NULL;
 	struct check_options co;
-	struct error err = { 0 };
+	struct error err = { 0 }, conf_err = { 0 };
+	_cleanup_(conf_freep) struct conf *conf = NULL;
 	unsigned threads = 0;
 	size_t len;
 	int opt, r;
 
-	check_options_init(&co, AUDIT_LOG_DEFAULT);
+	(void)conf_load(conf_path_from_args(argc, argv), &conf, &conf_err); /* refuses below */
+	check_options_init(&co, AUDIT_LOG_DEFAULT, conf);
+	storage_root = co.storage_root;
+	threads = co.threads;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (opt == 'h') {
 			help();
@@ -146,8 +147,11 @@ int verb_hook(int argc, char **argv)
 		error_set(&err, r, "cannot read the OCI state on stdin: %s", strerror(-r));
 	else
 		r = oci_state_parse(buf, len, &id, &bundle, &err);
-	if (r >= 0)
-		state_pid = oci_state_pid(buf, len);
-	return container_decide("hook", id, bundle, &co, storage_root, threads,
-				r < 0 ? err.message : NULL, NULL);
+	return container_decide(&(struct container_request){
+					.event = "hook", .id = id, .bundle = bundle,
+					.storage_root = storage_root, .threads = threads,
+					.pid = r >= 0 ? oci_state_pid(buf, len) : 0,
+					.setup_error = conf_err.message[0] ? conf_err.message
+						       : r < 0 ? err.message : NULL },
+				&co, NULL);
 }

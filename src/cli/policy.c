@@ -167,7 +167,8 @@ static int change_add(struct policy_args *a, json_t *p, struct error *err)
 	r = fingerprint_image(img, &fo, &fp, err);
 	if (r < 0)
 		return r;
-	r = policy_add_image(p, fp, a->image_name, a->mode ?: "enforce", err);
+	/* the name people know it by: --name, else the name the source gives it */
+	r = policy_add_image(p, fp, a->image_name ?: img->name, a->mode ?: "enforce", err);
 	if (r >= 0 && a->enforcement) {
 		char cd[DIGEST_STRING_MAX];
 		json_t *e;

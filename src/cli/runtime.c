@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* imprint runtime (installed as imprint-runc): an OCI runtime wrapper for engines without
- * hooks.d (Docker --add-runtime, containerd, plain use). `create` and `run` verify the bundle
- * first; every subcommand then execs the real runc with the same arguments — except an
- * allowed `create`, which runs it as a child and then hands the created container (its init
- * waits for `start`) to imprintd for run-time protection, with the same verification again:
- * a rootfs changed between the two checks is deleted, never started. Configuration comes
- * from the environment (IMPRINT_*), since engines pass runc's arguments only. */
+ * hooks.d (Docker, containerd, plain runc: docs/engines.md). One decision per container:
+ * with imprintd running, `create` runs runc first (the init waits for `start`, nothing of the
+ * image has run) and then imprintd verifies what is really mounted and arms the container's
+ * protection; refused or not armed, the container is deleted. Without imprintd (or
+ * --paranoid, or `run`), the bundle is verified here before runc runs. Every other
+ * subcommand execs the real runc with the same arguments. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,7 +19,6 @@
 #include "basic/fs.h"
 #include "cli.h"
 #include "daemon/imprintd.h"
-#include "enforce/target.h"
 #include "policy/policy.h"
 #include "verify/audit.h"
 
@@ -39,10 +38,9 @@ static bool takes_value(const char *opt)
 	return false;
 }
 
-/* The real runc: $IMPRINT_RUNTIME, or the first runc installed that is not us. */
-static const char *real_runc(void)
+/* The real runc: v (the runtime key), or the first runc installed that is not us. */
+static const char *real_runc(const char *v)
 {
-	const char *v = getenv("IMPRINT_RUNTIME");
 	char self[PATH_MAX], other[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
@@ -172,62 +170,78 @@ static int wait_protected(const char *socket_path, const char *id)
 	return -1;
 }
 
-/* After runc created the container: ask imprintd again, now with its init's pid, so that it
- * protects it as the policy entry says (docs/daemon.md). No imprintd: nothing to do (the
- * first check decided). Refused now (the rootfs changed since the first check): the
- * container is deleted and the create fails. */
-static int protect_created(const char *runc, const struct runc_call *rc, const char *bundle,
-			   const struct check_options *co)
+/* The init's pid of the container runc just created (runc's ROOT/ID/state.json); 0 and why
+ * if it cannot be had (then the container is refused: it could not be protected). */
+static pid_t created_pid(const char *abs_root, const char *id, char *why, size_t why_len)
+{
+	_cleanup_free_ char *path = abs_root ? strdup_printf("%s/%s/state.json", abs_root, id)
+					     : NULL;
+	_cleanup_free_ char *buf = NULL;
+	json_int_t pid = 0;
+	size_t len;
+	int r = path && !strchr(id, '/') ? read_file(path, 4u << 20, &buf, &len) : -EINVAL;
+
+	if (r >= 0) {
+		json_t *j = json_loadb(buf, len, 0, NULL);
+
+		pid = json_integer_value(json_object_get(j, "init_process_pid"));
+		json_decref(j);
+	}
+	if (pid <= 0 || pid > INT32_MAX) {
+		snprintf(why, why_len, "runc's state of the container it just created (%.800s) "
+			 "cannot be read, so it cannot be protected",
+			 path ? path : id);
+		return 0;
+	}
+	return (pid_t)pid;
+}
+
+/* `create` with imprintd running: runc creates the container first (its init waits for
+ * `start`, so nothing of the image has run), then one decision is made on what is really
+ * mounted, with the init's pid, so that imprintd also protects the container as its policy
+ * entry says (docs/engines.md). Refused, or not armed: the container is deleted and the
+ * create fails. Never fails open in enforce mode. */
+static int create_then_decide(const char *runc, char **argv, const struct runc_call *rc,
+			      const char *bundle, const struct check_options *co, char **ret_line)
 {
 	const char *root = rc->root ? rc->root : RUNC_ROOT_DEFAULT;
-	struct protect_target t = { .pidfd = -1, .cgroup_fd = -1 };
-	_cleanup_free_ char *rootfs = NULL, *abs_root = realpath(root, NULL);
-	struct verify_result res;
-	struct error err = { 0 };
+	_cleanup_free_ char *abs_root = NULL;
+	char why[1024] = "";
 	pid_t pid;
-	int r;
+	int r = run_runc(runc, argv);
 
-	if (!co->socket_path || access(co->socket_path, F_OK) < 0)
-		return EXIT_OK; /* no imprintd */
-	if (!abs_root || target_from_runc(abs_root, rc->id, &t, &rootfs, &err) < 0) {
-		fprintf(stderr, "imprint-runc: container %s created, not protected: %s\n", rc->id,
-			err.message[0] ? err.message : strerror(errno));
-		return EXIT_OK;
-	}
-	pid = t.pid;
-	target_release(&t);
-	verify_result_init(&res, rc->id);
-	r = imprintd_ask(co->socket_path, rc->id, bundle, getenv("IMPRINT_STORAGE_ROOT"),
-			 co->verify.mode, pid, abs_root, &res, &err);
-	if (r >= 0 && !res.allowed) {
-		_cleanup_free_ char *line = verify_result_line(&res);
-
-		fprintf(stderr, "imprint: %s; the container is deleted, not started\n",
-			line ? line : "refused");
-		audit_record(co->audit_log, "runtime", rc->id, &res);
-	} else if (r >= 0 && wait_protected(co->socket_path, rc->id) < 0) {
-		bool monitor = co->verify.mode == VERIFY_MONITOR;
-
+	if (r != 0)
+		return r; /* runc said why on its own */
+	abs_root = realpath(root, NULL); /* runc creates it on its first container */
+	pid = created_pid(abs_root, rc->id, why, sizeof(why));
+	r = container_decide(&(struct container_request){
+				     .event = "runtime", .id = rc->id, .bundle = bundle,
+				     .storage_root = co->storage_root, .pid = pid,
+				     .runc_root = abs_root, .setup_error = why[0] ? why : NULL },
+			     co, ret_line);
+	if (r == EXIT_OK && wait_protected(co->socket_path, rc->id) < 0 &&
+	    co->verify.mode != VERIFY_MONITOR) {
 		fprintf(stderr, "imprint: imprintd could not protect container %s (its log says "
-			"why)%s\n", rc->id, monitor ? "; monitor mode: it starts unprotected"
-						  : "; the container is deleted, not started");
-		res.allowed = monitor;
+			"why); the container is deleted, not started\n", rc->id);
+		free(*ret_line);
+		*ret_line = strdup_printf("imprintd could not protect container %s", rc->id);
+		r = EXIT_NEGATIVE;
 	}
-	if (r >= 0 && !res.allowed) {
-		char *del[] = { (char *)"runc", (char *)"--root", abs_root, (char *)"delete",
-				(char *)"--force", (char *)rc->id, NULL };
+	if (r != EXIT_OK) {
+		char *del[] = { (char *)"runc", (char *)"--root", abs_root ? abs_root : (char *)root,
+				(char *)"delete", (char *)"--force", (char *)rc->id, NULL };
 
 		run_runc(runc, del);
 	}
-	r = r >= 0 && !res.allowed ? EXIT_NEGATIVE : EXIT_OK;
-	verify_result_release(&res);
 	return r;
 }
 
 int verb_runtime(int argc, char **argv)
 {
 	struct runc_call rc = { 0 };
-	const char *runc = real_runc();
+	_cleanup_(conf_freep) struct conf *conf = NULL;
+	struct error conf_err = { 0 };
+	const char *runc;
 	char cwd[PATH_MAX];
 
 	bool verb = strcmp(argv[0], "runtime") == 0;
@@ -236,20 +250,27 @@ int verb_runtime(int argc, char **argv)
 			  (verb && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)))) {
 		printf("Usage: imprint-runc [RUNC OPTIONS] COMMAND [ARGS]\n"
 		       "       imprint runtime [RUNC OPTIONS] COMMAND [ARGS]\n\n"
-		       "A runc wrapper: 'create' and 'run' verify the bundle's image against the\n"
-		       "host's signed policies first (docs/verify.md); then, and for every other\n"
-		       "command, the real runc runs with the same arguments.\n\n"
-		       "Environment: IMPRINT_RUNTIME (the real runc), IMPRINT_MODE (enforce|monitor),\n"
-		       "IMPRINT_POLICY_DIR, IMPRINT_KEYS_DIR, IMPRINT_STATE_DIR,\n"
-		       "IMPRINT_FINGERPRINT_DIR, IMPRINT_AUDIT_LOG ('' for none),\n"
-		       "IMPRINT_STORAGE_ROOT, IMPRINT_SOCKET (imprintd), IMPRINT_PARANOID=1\n"
-		       "(never ask imprintd).\n\n"
-		       "After an allowed 'create', imprintd (if running) verifies the container\n"
-		       "again and protects it at run time as its policy entry says.\n");
+		       "A runc wrapper for Docker, containerd and plain runc (docs/engines.md). With\n"
+		       "imprintd running, 'create' runs runc, then imprintd verifies what is mounted\n"
+		       "(from its cache) and protects the container as its policy entry says;\n"
+		       "refused or not protected, the container is deleted. Without imprintd (or\n"
+		       "paranoid, or 'run'), the bundle is verified here before runc runs. Every\n"
+		       "other command goes straight to the real runc with the same arguments.\n\n"
+		       "Configuration (docs/cli.md): " CONF_FILE_DEFAULT " and its\n"
+		       "drop-ins, then IMPRINT_KEY variables, then leading --imprint-KEY=VALUE\n"
+		       "arguments (Docker's runtimeArgs), which runc never sees;\n"
+		       "--imprint-config=FILE reads FILE instead. Keys: runtime (the real runc),\n"
+		       "mode (enforce|monitor), policy-dir, keys-dir, state-dir, fingerprint-dir,\n"
+		       "audit-log ('' for none), storage-root, threads, socket (imprintd),\n"
+		       "paranoid (never ask imprintd).\n");
 		return EXIT_OK;
 	}
+	/* Docker's runtimeArgs come before runc's own: applied here, removed from argv. */
+	argc = conf_runtime_args(argc, argv, &conf, &conf_err);
+	runc = real_runc(conf_get(conf, "runtime"));
 	if (!runc) {
-		fprintf(stderr, "imprint-runc: no runc found (set IMPRINT_RUNTIME)\n");
+		fprintf(stderr, "imprint-runc: no runc found (set runtime in %s)\n",
+			CONF_FILE_DEFAULT);
 		return 127;
 	}
 	parse_runc_args(argc, argv, &rc);
@@ -257,30 +278,44 @@ int verb_runtime(int argc, char **argv)
 		struct check_options co;
 		_cleanup_free_ char *bundle = NULL, *line = NULL;
 		char setup[PATH_MAX + 128] = "";
+		bool after_create;
 		int r;
 
-		check_options_init(&co, AUDIT_LOG_DEFAULT);
+		check_options_init(&co, AUDIT_LOG_DEFAULT, conf);
 		if (!rc.bundle)
 			rc.bundle = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
 		bundle = realpath(rc.bundle, NULL);
-		if (!rc.id)
+		if (conf_err.message[0]) /* a bad configuration refuses */
+			snprintf(setup, sizeof(setup), "%s", conf_err.message);
+		else if (!rc.id)
 			snprintf(setup, sizeof(setup), "runc %s without a container id", rc.command);
 		else if (!bundle)
 			snprintf(setup, sizeof(setup), "bundle %.4000s: %s", rc.bundle,
 				 strerror(errno));
-		r = container_decide("runtime", rc.id, bundle, &co, getenv("IMPRINT_STORAGE_ROOT"),
-				     0, setup[0] ? setup : NULL, &line);
-		if (r != EXIT_OK) {
+		after_create = !setup[0] && strcmp(rc.command, "create") == 0 &&
+				    !co.paranoid && access(co.socket_path, F_OK) == 0;
+
+		argv[0] = (char *)"runc";
+		if (after_create)
+			r = create_then_decide(runc, argv, &rc, bundle, &co, &line);
+		else
+			r = container_decide(&(struct container_request){
+						     .event = "runtime", .id = rc.id, .bundle = bundle,
+						     .storage_root = co.storage_root,
+						     .threads = co.threads,
+						     .setup_error = setup[0] ? setup : NULL },
+					     &co, &line);
+		if (r == EXIT_NEGATIVE && line) { /* refused (not runc's own failure) */
 			_cleanup_free_ char *msg = strdup_printf("imprint: %s", line ? line : "refused");
 
 			log_to_runc_log(rc.log, msg ? msg : "imprint: refused");
 			return r;
 		}
-		if (strcmp(rc.command, "create") == 0 && rc.id && !co.paranoid) {
-			argv[0] = (char *)"runc";
-			r = run_runc(runc, argv);
-			return r == 0 ? protect_created(runc, &rc, bundle, &co) : r;
-		}
+		if (r != EXIT_OK || after_create)
+			return r; /* runc's own failure, or created and decided */
+	} else if (conf_err.message[0]) {
+		fprintf(stderr, "imprint-runc: warning: %s (ignored for %s)\n", conf_err.message,
+			rc.command ? rc.command : "runc");
 	}
 	argv[0] = (char *)"runc";
 	execv(runc, argv);

@@ -20,6 +20,7 @@ static void help(void)
 	       "Options:\n"
 	       "  --socket PATH        imprintd's socket (default " IMPRINTD_SOCKET ")\n"
 	       "  --json               the status document as JSON\n"
+	       "  --config FILE        the configuration (default " CONF_FILE_DEFAULT ")\n"
 	       "  -h, --help           this help\n\n"
 	       "Exit codes: 0 imprintd answered, 2 error, 3 imprintd is not running.\n");
 }
@@ -69,24 +70,28 @@ int verb_status(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	_cleanup_(conf_freep) struct conf *conf = NULL;
 	struct cli c = { .verb = "status" };
-	const char *socket_path = getenv("IMPRINT_SOCKET");
-	struct error err = { 0 };
+	const char *socket_path;
+	struct error err = { 0 }, conf_err = { 0 };
 	json_t *st = NULL;
 	int opt, r;
 
-	if (!socket_path || !*socket_path)
-		socket_path = IMPRINTD_SOCKET;
+	(void)conf_load(conf_path_from_args(argc, argv), &conf, &conf_err);
+	socket_path = conf_get(conf, "socket") ?: IMPRINTD_SOCKET;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (opt == 'h') {
 			help();
 			return EXIT_OK;
 		} else if (opt == OPT_SOCKET) {
 			socket_path = optarg;
+		} else if (opt == OPT_CONFIG) {
+			; /* read above */
 		} else if (opt == OPT_JSON) {
 			c.json = true;
 		} else {
@@ -95,6 +100,8 @@ int verb_status(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(&c, "no arguments expected");
+	if (conf_err.message[0])
+		return cli_error(&c, "%s", conf_err.message);
 	r = imprintd_status(socket_path, &st, &err);
 	if (r < 0) {
 		cli_error_from(&c, r, &err);

@@ -38,16 +38,20 @@ int verb_verify(int argc, char **argv)
 		{ 0 },
 	};
 	_cleanup_(store_freep) struct store *store = NULL;
+	_cleanup_(conf_freep) struct conf *conf = NULL;
 	struct cli c = { .verb = "verify" };
 	struct verify_result res;
 	struct check_options co;
 	struct source_options so;
-	struct error err = { 0 };
+	struct error err = { 0 }, conf_err = { 0 };
 	int64_t start = verify_clock_us();
 	int opt, r;
 
 	source_options_init(&so);
-	check_options_init(&co, NULL);
+	(void)conf_load(conf_path_from_args(argc, argv), &conf, &conf_err);
+	check_options_init(&co, NULL, conf);
+	so.image.storage_root = co.storage_root;
+	so.threads = co.threads;
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (opt == 'h') {
 			help();
@@ -71,6 +75,10 @@ int verb_verify(int argc, char **argv)
 	if (optind + 1 != argc) {
 		source_options_release(&so);
 		return cli_usage(&c, "want one image SOURCE");
+	}
+	if (conf_err.message[0]) {
+		source_options_release(&so);
+		return cli_error(&c, "%s", conf_err.message);
 	}
 	r = source_options_finish(&so);
 	if (r >= 0)

@@ -29,7 +29,7 @@
 #include "imprintd.h"
 #include "layer_cache.h"
 #include "metrics.h"
-#include "oci/container.h"
+#include "container/container.h"
 #include "policy/policy.h"
 #include "protector.h"
 #include "sensor/watch.h"

@@ -421,7 +421,7 @@ static struct cached_layer *clean_layer(struct layer_cache *c, const struct stat
 static bool image_gens(struct layer_cache *c, struct image *img,
 		       const struct fingerprint_options *o, uint64_t *gens)
 {
-	struct walk_options wo = { .overlay = img->transport == TRANSPORT_CONTAINERS_STORAGE,
+	struct walk_options wo = { .overlay = image_layers_are_overlay(img),
 				   .excludes = o->excludes, .n_excludes = o->n_excludes };
 	uint64_t options = options_key(&wo);
 

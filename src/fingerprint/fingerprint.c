@@ -80,7 +80,7 @@ struct layer_job {
 static int read_layer(struct layer_job *job, size_t i)
 {
 	struct image *img = job->img;
-	struct walk_options wo = { .overlay = img->transport == TRANSPORT_CONTAINERS_STORAGE,
+	struct walk_options wo = { .overlay = image_layers_are_overlay(img),
 				   .excludes = job->opts->excludes,
 				   .n_excludes = job->opts->n_excludes,
 				   .threads = job->opts->threads };

@@ -115,6 +115,8 @@ int docker_archive_open(struct image *img, const struct image_options *opts _unu
 					 img->location, json_array_size(manifest));
 		goto out;
 	}
+	if (json_string_value(json_array_get(json_object_get(entry, "RepoTags"), 0)))
+		img->name = strdup(json_string_value(json_array_get(json_object_get(entry, "RepoTags"), 0)));
 	config = json_string_value(json_object_get(entry, "Config"));
 	layers = json_object_get(entry, "Layers");
 	if (!config || !json_is_array(layers)) {

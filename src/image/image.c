@@ -12,7 +12,9 @@ static const char *const transport_names[_TRANSPORT_MAX] = {
 	[TRANSPORT_OCI_ARCHIVE] = "oci-archive",
 	[TRANSPORT_DOCKER_ARCHIVE] = "docker-archive",
 	[TRANSPORT_CONTAINERS_STORAGE] = "containers-storage",
+	[TRANSPORT_DOCKER_STORAGE] = "docker-storage",
 	[TRANSPORT_DIR] = "dir",
+	[TRANSPORT_LAYER_DIRS] = "layers",
 };
 
 const char *transport_to_string(enum transport t)
@@ -30,14 +32,14 @@ int image_source_parse(const char *source, enum transport *ret_transport, char *
 		return error_set(err, -EINVAL,
 				 "'%s' is not an image source (want TRANSPORT:LOCATION, e.g. "
 				 "oci:./layout:latest, dir:./rootfs)", source);
-	for (int i = 0; i < _TRANSPORT_MAX; i++)
+	for (int i = 0; i < TRANSPORT_LAYER_DIRS; i++)
 		if ((size_t)(colon - source) == strlen(transport_names[i]) &&
 		    strncmp(source, transport_names[i], strlen(transport_names[i])) == 0)
 			t = i;
 	if (t < 0)
 		return error_set(err, -EINVAL,
 				 "unknown transport '%.*s' (oci, oci-archive, docker-archive, "
-				 "containers-storage, dir)", (int)(colon - source), source);
+				 "containers-storage, docker-storage, dir)", (int)(colon - source), source);
 	rest = colon + 1;
 	/* Like containers/image: DIR or FILE ends at the first ':', the rest is REF. */
 	if (t == TRANSPORT_OCI || t == TRANSPORT_OCI_ARCHIVE || t == TRANSPORT_DOCKER_ARCHIVE) {
@@ -95,6 +97,35 @@ static int dir_open(struct image *img, struct error *err)
 	return 0;
 }
 
+int image_open_layer_dirs(char *const *dirs, size_t n, struct image **ret, struct error *err)
+{
+	_cleanup_(image_freep) struct image *img = calloc(1, sizeof(*img));
+
+	if (!img || !(img->layers = calloc(n + 1, sizeof(*img->layers))))
+		return -ENOMEM;
+	img->transport = TRANSPORT_LAYER_DIRS;
+	img->dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (img->dirfd < 0)
+		return error_set(err, -errno, "cannot open /: %m");
+	if (n > IMAGE_LAYERS_MAX)
+		return error_set(err, -E2BIG, "%zu layers (limit %d)", n, IMAGE_LAYERS_MAX);
+	for (; img->n_layers < n; img->n_layers++) {
+		struct image_layer *l = &img->layers[img->n_layers];
+
+		if (dirs[img->n_layers][0] != '/')
+			return error_set(err, -EINVAL, "layer %s: not an absolute path",
+					 dirs[img->n_layers]);
+		l->size = -1;
+		l->location = strdup(dirs[img->n_layers] + 1);
+		if (!l->location)
+			return -ENOMEM;
+	}
+	if (!(img->source = strdup("layers:")) || !(img->location = strdup("/")))
+		return -ENOMEM;
+	*ret = TAKE_PTR(img);
+	return 0;
+}
+
 int image_open(const char *source, const struct image_options *opts, struct image **ret,
 	       struct error *err)
 {
@@ -121,6 +152,9 @@ int image_open(const char *source, const struct image_options *opts, struct imag
 	case TRANSPORT_CONTAINERS_STORAGE:
 		r = storage_open(img, opts, err);
 		break;
+	case TRANSPORT_DOCKER_STORAGE:
+		r = docker_storage_open(img, opts, err);
+		break;
 	case TRANSPORT_DIR:
 		r = dir_open(img, err);
 		break;
@@ -135,7 +169,13 @@ int image_open(const char *source, const struct image_options *opts, struct imag
 
 bool image_layers_are_dirs(const struct image *img)
 {
-	return img->transport == TRANSPORT_CONTAINERS_STORAGE || img->transport == TRANSPORT_DIR;
+	return image_layers_are_overlay(img) || img->transport == TRANSPORT_DIR;
+}
+
+bool image_layers_are_overlay(const struct image *img)
+{
+	return img->transport == TRANSPORT_CONTAINERS_STORAGE ||
+	       img->transport == TRANSPORT_DOCKER_STORAGE || img->transport == TRANSPORT_LAYER_DIRS;
 }
 
 int image_layer_open_blob(struct image *img, size_t i, struct blob **ret, struct error *err)

@@ -19,16 +19,20 @@ enum transport {
 	TRANSPORT_OCI_ARCHIVE,
 	TRANSPORT_DOCKER_ARCHIVE,
 	TRANSPORT_CONTAINERS_STORAGE,
+	TRANSPORT_DOCKER_STORAGE,
 	TRANSPORT_DIR,
+	TRANSPORT_LAYER_DIRS, /* not a source users name: image_open_layer_dirs() */
 	_TRANSPORT_MAX,
 };
 
 #define IMAGE_LAYERS_MAX 1024
 #define DEFAULT_STORAGE_ROOT "/var/lib/containers/storage"
+#define DEFAULT_DOCKER_ROOT "/var/lib/docker"
 
 struct image_options {
 	const char *platform;     /* "os/arch[/variant]", NULL for the host's */
-	const char *storage_root; /* NULL for DEFAULT_STORAGE_ROOT */
+	const char *storage_root; /* the engine's store: NULL for DEFAULT_STORAGE_ROOT
+				   * (containers-storage:) or DEFAULT_DOCKER_ROOT (docker-storage:) */
 };
 
 struct image_layer {
@@ -70,11 +74,17 @@ int image_source_parse(const char *source, enum transport *ret_transport, char *
 
 int image_open(const char *source, const struct image_options *opts, struct image **ret,
 	       struct error *err);
+/* The layers of a mounted overlay, read by content: dirs are absolute, resolved paths, base
+ * first. The image has no identity (no manifest, no config); only its content is judged. */
+int image_open_layer_dirs(char *const *dirs, size_t n, struct image **ret, struct error *err);
 struct image *image_free(struct image *img);
 DEFINE_FREEP(struct image, image_free)
 
-/* True if layer content comes as directories (containers-storage, dir:), false for tar blobs. */
+/* True if layer content comes as directories (containers-storage, docker-storage, dir:),
+ * false for tar blobs. */
 bool image_layers_are_dirs(const struct image *img);
+/* True if those directories are overlayfs layers (whiteouts as 0/0 devices, opaque xattrs). */
+bool image_layers_are_overlay(const struct image *img);
 /* Open layer i's blob (verified against its digest as it is read). */
 int image_layer_open_blob(struct image *img, size_t i, struct blob **ret, struct error *err);
 /* Open layer i's directory (O_DIRECTORY fd). */
@@ -84,6 +94,8 @@ int image_layer_open_dir(struct image *img, size_t i, int *ret_fd, struct error 
 int platform_parse(const char *s, struct platform *ret);
 void platform_release(struct platform *p);
 int platform_host(struct platform *ret);
+/* Does a stored name ("localhost/busybox:latest") mean what the user typed ("busybox")? */
+bool image_name_matches(const char *name, const char *want);
 json_t *json_parse_blob(const char *buf, size_t len, const char *what, struct error *err);
 /* Pick a manifest descriptor from an index by ref (name or digest) or platform. Borrowed. */
 int index_select(json_t *index, const char *ref, const struct platform *want, json_t **ret,
@@ -98,7 +110,8 @@ int manifest_parse(struct image *img, json_t *manifest, struct digest *ret_confi
 /* Take the parsed config: platform and diffIDs (checked against the layer count). */
 int config_apply(struct image *img, json_t *config, struct error *err);
 
-/* Transports (oci.c, docker_archive.c, storage.c) */
+/* Transports (oci.c, docker_archive.c, storage.c, docker_storage.c) */
 int oci_open(struct image *img, const struct image_options *opts, struct error *err);
 int docker_archive_open(struct image *img, const struct image_options *opts, struct error *err);
 int storage_open(struct image *img, const struct image_options *opts, struct error *err);
+int docker_storage_open(struct image *img, const struct image_options *opts, struct error *err);

@@ -268,3 +268,24 @@ int config_apply(struct image *img, json_t *config, struct error *err)
 	img->config = json_incref(config);
 	return 0;
 }
+
+bool image_name_matches(const char *name, const char *want)
+{
+	static const char *const prefixes[] = { "", "localhost/", "docker.io/library/",
+						"docker.io/" };
+
+	for (size_t k = 0; k < ARRAY_SIZE(prefixes); k++) {
+		size_t n = strlen(prefixes[k]);
+		size_t w = strlen(want);
+
+		if (strncmp(name, prefixes[k], n) != 0)
+			continue;
+		if (strcmp(name + n, want) == 0)
+			return true;
+		/* "busybox" means "busybox:latest" */
+		if (!strchr(want, ':') && strncmp(name + n, want, w) == 0 &&
+		    strcmp(name + n + w, ":latest") == 0)
+			return true;
+	}
+	return false;
+}

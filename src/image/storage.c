@@ -50,27 +50,6 @@ static json_t *read_json_array(int dirfd, const char *path, struct error *err)
 	return j;
 }
 
-static bool name_matches(const char *name, const char *want)
-{
-	static const char *const prefixes[] = { "", "localhost/", "docker.io/library/",
-						"docker.io/" };
-
-	for (size_t k = 0; k < ARRAY_SIZE(prefixes); k++) {
-		size_t n = strlen(prefixes[k]);
-		size_t w = strlen(want);
-
-		if (strncmp(name, prefixes[k], n) != 0)
-			continue;
-		if (strcmp(name + n, want) == 0)
-			return true;
-		/* "busybox" means "busybox:latest" */
-		if (!strchr(want, ':') && strncmp(name + n, want, w) == 0 &&
-		    strcmp(name + n + w, ":latest") == 0)
-			return true;
-	}
-	return false;
-}
-
 static int find_image(json_t *images, const char *want, json_t **ret, struct error *err)
 {
 	const char *id_want = strncmp(want, "sha256:", 7) == 0 ? want + 7 : want;
@@ -88,7 +67,7 @@ static int find_image(json_t *images, const char *want, json_t **ret, struct err
 		if (strlen(id_want) >= 3 && strncmp(id, id_want, strlen(id_want)) == 0)
 			match = true;
 		json_array_foreach(names, k, nm)
-			if (json_string_value(nm) && name_matches(json_string_value(nm), want))
+			if (json_string_value(nm) && image_name_matches(json_string_value(nm), want))
 				match = true;
 		if (match) {
 			found = img;

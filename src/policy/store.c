@@ -20,19 +20,11 @@
 
 void store_options_init(struct store_options *o)
 {
-	const char *v;
-
 	*o = (struct store_options){ .policy_dir = STORE_POLICY_DIR,
 				     .keys_dir = STORE_KEYS_DIR,
 				     .state_dir = STORE_STATE_DIR,
 				     .now = (int64_t)time(NULL),
 				     .record = true };
-	if ((v = getenv("IMPRINT_POLICY_DIR")) && *v)
-		o->policy_dir = v;
-	if ((v = getenv("IMPRINT_KEYS_DIR")) && *v)
-		o->keys_dir = v;
-	if ((v = getenv("IMPRINT_STATE_DIR")) && *v)
-		o->state_dir = v;
 }
 
 static int compare_names(const void *a, const void *b)

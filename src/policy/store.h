@@ -50,7 +50,7 @@ struct store {
 	size_t n_keys;
 };
 
-/* Set the defaults, then apply IMPRINT_POLICY_DIR, IMPRINT_KEYS_DIR, IMPRINT_STATE_DIR. */
+/* Set the defaults (the command line's configuration overrides them: src/cli/conf.h). */
 void store_options_init(struct store_options *o);
 
 /* Load and check the store. Fails (< 0) only if a directory cannot be read or there is no

@@ -122,6 +122,8 @@ static bool name_files(const struct fingerprint *fp, const struct digest *signed
 	return true;
 }
 
+/* The stored layers must be the signed ones, in order: by diffID and table, or by table
+ * alone when they were read by content from a mount (no diffIDs). */
 static void check_layers(json_t *entry, const struct fingerprint *fp, struct verify_result *res)
 {
 	json_t *layers = json_object_get(entry, "layers"), *l;
@@ -137,8 +139,8 @@ static void check_layers(json_t *entry, const struct fingerprint *fp, struct ver
 		struct digest diff_id, table;
 		char buf[DIGEST_STRING_MAX];
 
-		if (json_digest(json_object_get(l, "diffID"), &diff_id) &&
-		    (!fl->has_diff_id || !digest_equal(&diff_id, &fl->diff_id)))
+		if (fl->has_diff_id && json_digest(json_object_get(l, "diffID"), &diff_id) &&
+		    !digest_equal(&diff_id, &fl->diff_id))
 			verify_refuse(res, "layers", NULL, "layer %zu: diffID is not the signed %s", i,
 				      digest_format(&diff_id, buf));
 		else if (json_digest(json_object_get(l, "tableDigest"), &table) &&
@@ -147,6 +149,81 @@ static void check_layers(json_t *entry, const struct fingerprint *fp, struct ver
 				      "layer %zu (%s): stored content differs from the signed table",
 				      i, fl->has_diff_id ? digest_format(&fl->diff_id, buf) : "?");
 	}
+}
+
+/* Content judged without identity takes the name and image ID of the entry it matched. */
+static void take_entry_identity(json_t *entry, struct verify_result *res)
+{
+	const char *name = json_string_value(json_object_get(entry, "name"));
+	const char *config = json_string_value(json_object_get(entry, "configDigest"));
+	struct digest d;
+
+	if (config && digest_parse(config, &d) == 0)
+		digest_format_hex(&d, res->image_id);
+	free(res->image);
+	res->image = strdup(name ?: config ?: "?");
+}
+
+/* How many of fp's layer tables an entry pins at the same position; -1 if it pins another
+ * number of layers. */
+static int layers_in_common(json_t *entry, const struct fingerprint *fp)
+{
+	json_t *layers = json_object_get(entry, "layers"), *l;
+	struct digest table;
+	int n = 0;
+	size_t i;
+
+	if (json_array_size(layers) != fp->n_layers)
+		return -1;
+	json_array_foreach(layers, i, l)
+		if (json_digest(json_object_get(l, "tableDigest"), &table) &&
+		    digest_equal(&table, &fp->layers[i].table_digest))
+			n++;
+	return n;
+}
+
+/* Content read from a mount that no entry pins: which pinned image is it closest to? The
+ * entry with the most layers in common (same count), then the fewest differing files, among
+ * those whose fingerprint file can name them. Its files are named, its name becomes the
+ * image's: "refused NAME: /bin/sh: content changed". */
+static void name_nearest(const struct store *s, const struct fingerprint *fp,
+			 const struct verify_options *o, struct verify_result *res)
+{
+	json_t *best = NULL;
+	size_t best_diffs = SIZE_MAX;
+	int best_common = -1;
+
+	for (size_t p = 0; p < s->n_policies; p++) {
+		json_t *v;
+		size_t k;
+
+		json_array_foreach(json_object_get(s->policies[p].doc, "images"), k, v) {
+			struct verify_result probe;
+			struct digest root;
+			int common = layers_in_common(v, fp);
+			size_t diffs;
+
+			if (common < best_common || common < 0 ||
+			    !json_digest(json_object_get(v, "rootDigest"), &root))
+				continue;
+			verify_result_init(&probe, NULL);
+			diffs = name_files(fp, &root, o, &probe) ? probe.n_reasons + probe.n_more
+								 : SIZE_MAX;
+			verify_result_release(&probe);
+			if (diffs != SIZE_MAX && (common > best_common || diffs < best_diffs)) {
+				best = v;
+				best_common = common;
+				best_diffs = diffs;
+			}
+		}
+	}
+	if (!best)
+		return;
+	struct digest root;
+
+	json_digest(json_object_get(best, "rootDigest"), &root);
+	take_entry_identity(best, res);
+	name_files(fp, &root, o, res);
 }
 
 void verify_fingerprint(const struct store *s, const struct fingerprint *fp,
@@ -163,6 +240,8 @@ void verify_fingerprint(const struct store *s, const struct fingerprint *fp,
 	res->config = fp->config_digest;
 	res->has_root = true;
 	res->root = fp->root_digest;
+	if (fp->has_config)
+		digest_format_hex(&fp->config_digest, res->image_id);
 	check_store(s, res);
 	store_match(s, fp->has_manifest ? &fp->manifest_digest : NULL,
 		    fp->has_config ? &fp->config_digest : NULL, &fp->root_digest, &m);
@@ -172,6 +251,8 @@ void verify_fingerprint(const struct store *s, const struct fingerprint *fp,
 		return;
 	}
 	if (!m.entry) {
+		if (o->content_layers)
+			name_nearest(s, fp, o, res);
 		if (m.default_deny || s->n_policies == 0)
 			verify_refuse(res, "unknown-image", NULL, "no policy allows %s %s",
 				      by_identity ? "image" : "root digest",
@@ -188,8 +269,10 @@ void verify_fingerprint(const struct store *s, const struct fingerprint *fp,
 		verify_refuse(res, "error", NULL, "policy entry without rootDigest");
 		return;
 	}
-	if (by_identity)
+	if (by_identity || o->content_layers)
 		check_layers(m.entry, fp, res);
+	if (!by_identity && o->content_layers) /* only the entry knows what it is */
+		take_entry_identity(m.entry, res);
 	if (digest_equal(&root, &fp->root_digest))
 		return;
 	if (!name_files(fp, &root, o, res))
@@ -224,17 +307,22 @@ char *verify_result_line(const struct verify_result *res)
 	const struct verify_reason *r = main_reason(res);
 	const char *verdict = !res->refused ? "allowed" : res->allowed ? "would refuse (monitor)"
 								       : "refused";
+	const char *image = res->image ? res->image : "image";
 	size_t more = res->n_reasons + res->n_more - 1;
-	char suffix[48] = "";
+	char suffix[48] = "", id[32] = "", short_id[13];
 
+	/* the image ID too, unless the name already holds it */
+	snprintf(short_id, sizeof(short_id), "%.12s", res->image_id);
+	if (short_id[0] && !strstr(image, short_id))
+		snprintf(id, sizeof(id), " (image %s)", short_id);
 	if (!r)
-		return strdup_printf("%s %s%s%s", verdict, res->image ? res->image : "image",
+		return strdup_printf("%s %s%s%s%s", verdict, image, id,
 				     res->policy ? " by policy " : "",
 				     res->policy ? res->policy : "");
 	if (more)
 		snprintf(suffix, sizeof(suffix), " (+%zu more)", more);
-	return strdup_printf("%s %s: %s%s", verdict, res->image ? res->image : "image",
-			     r->message ? r->message : r->code, suffix);
+	return strdup_printf("%s %s%s: %s%s", verdict, image, id, r->message ? r->message : r->code,
+			     suffix);
 }
 
 static json_t *digest_json(bool has, const struct digest *d)
@@ -247,6 +335,7 @@ static json_t *digest_json(bool has, const struct digest *d)
 json_t *verify_result_json(const struct verify_result *res)
 {
 	const struct verify_reason *top = main_reason(res);
+	_cleanup_free_ char *line = NULL;
 	json_t *reasons = json_array(), *j;
 
 	for (size_t i = 0; i < res->n_reasons; i++)
@@ -254,10 +343,12 @@ json_t *verify_result_json(const struct verify_result *res)
 				      json_pack("{s:s,s:s?,s:s?}", "code", res->reasons[i].code,
 						"message", res->reasons[i].message, "path",
 						res->reasons[i].path));
-	j = json_pack("{s:s,s:b,s:s,s:s?,s:s?,s:o,s:{s:o,s:o,s:o},s:s?,s:s?,s:o,s:I,s:I}",
+	line = verify_result_line(res);
+	j = json_pack("{s:s,s:b,s:s,s:s?,s:s?,s:s?,s:s?,s:o,s:{s:o,s:o,s:o},s:s?,s:s?,s:o,s:I,s:I}",
 		      "verdict", res->refused ? "refused" : "allowed", "allowed", res->allowed,
-		      "mode", res->mode == VERIFY_MONITOR ? "monitor" : "enforce", "image",
-		      res->image, "policy", res->policy, "policySerial",
+		      "mode", res->mode == VERIFY_MONITOR ? "monitor" : "enforce", "message", line,
+		      "image", res->image, "imageId", res->image_id[0] ? res->image_id : NULL,
+		      "policy", res->policy, "policySerial",
 		      res->policy ? json_integer(res->policy_serial) : json_null(), "digests",
 		      "manifest", digest_json(res->has_manifest, &res->manifest), "config",
 		      digest_json(res->has_config, &res->config), "root",
@@ -346,6 +437,11 @@ int verify_result_from_json(json_t *j, struct verify_result *res)
 	if (json_string_value(json_object_get(j, "policy")))
 		res->policy = strdup(json_string_value(json_object_get(j, "policy")));
 	res->policy_serial = json_integer_value(json_object_get(j, "policySerial"));
+	snprintf(res->image_id, sizeof(res->image_id), "%s",
+		 json_string_value(json_object_get(j, "imageId")) ?: "");
+	if (strlen(res->image_id) != DIGEST_HEX_LEN ||
+	    strspn(res->image_id, "0123456789abcdef") != DIGEST_HEX_LEN)
+		res->image_id[0] = '\0';
 	digest_from_json(json_object_get(digests, "manifest"), &res->has_manifest, &res->manifest);
 	digest_from_json(json_object_get(digests, "config"), &res->has_config, &res->config);
 	digest_from_json(json_object_get(digests, "root"), &res->has_root, &res->root);

@@ -28,6 +28,8 @@ struct verify_result {
 	bool allowed;   /* may start: !refused, or refused in monitor mode */
 	enum verify_mode mode;
 	char *image;    /* what the user knows the image as: a name, ID or source */
+	char image_id[DIGEST_HEX_LEN + 1]; /* its config digest (image ID) in hex, "" if none:
+					    * read, or the pinned one it was judged by content as */
 	char *policy;   /* the name of the policy whose entry matched, or NULL */
 	int64_t policy_serial;
 	int64_t elapsed_us; /* set by the caller: the time the decision took */
@@ -42,6 +44,10 @@ struct verify_options {
 	enum verify_mode mode;        /* VERIFY_MONITOR allows whatever the policy says */
 	const char *fingerprint_dir;  /* where FILE.json fingerprints name changed files */
 	const char *fingerprint_file; /* one fingerprint file to use instead, or NULL */
+	bool content_layers;          /* the fingerprint's layers are a mount's directories read
+				       * by content: a match by root digest must also have the
+				       * same layer tables in order, and a refusal names the files
+				       * that differ from the nearest pinned image */
 };
 
 void verify_result_init(struct verify_result *res, const char *image);
@@ -59,7 +65,9 @@ void verify_fingerprint(const struct store *s, const struct fingerprint *fp,
  * ->mode. Call once every check has run. */
 void verify_finish(struct verify_result *res, const struct verify_options *o);
 
-/* One line for people: "allowed IMAGE ..." or "refused IMAGE: REASON". Caller frees. */
+/* One line for people, the same wherever a decision is shown (the engine's error, the audit
+ * log's and the events database's "message"): "allowed IMAGE (image ID) by policy P" or
+ * "refused IMAGE (image ID): FIRST REASON (+N more)". Caller frees. */
 char *verify_result_line(const struct verify_result *res);
 /* The JSON form (docs/verify.md). */
 json_t *verify_result_json(const struct verify_result *res);

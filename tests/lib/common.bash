@@ -17,6 +17,9 @@ case "$IMPRINT" in
 esac
 IMAGES=${IMPRINT_TEST_IMAGES:-/var/tmp/imprint-test-images}
 export IMPRINT IMAGES LIB TOP
+# The host's /etc/imprint/imprint.conf is not the tests': every entry point the tests run
+# reads no configuration file unless a test names one (config.bats).
+export IMPRINT_CONFIG=
 
 # The default exclusions of docs/formats.md.
 DEFAULT_EXCLUDES='["/dev","/etc/hostname","/etc/hosts","/etc/resolv.conf","/proc","/run/.containerenv","/sys"]'

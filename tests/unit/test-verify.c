@@ -5,7 +5,7 @@
 
 #include "test-helpers.h"
 
-#include "oci/container.h"
+#include "container/container.h"
 #include "verify/verify.h"
 
 static void test_state_parse_good(void **state)

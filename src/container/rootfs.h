@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A container's root filesystem as the runtime will use it: the bundle's root.path and, when
+ * it is an overlay mount, the directories that mount is made of (from the kernel's mountinfo,
+ * not from any engine's metadata). Engines map these directories to image layers; what is
+ * verified is what will actually be mounted. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "basic/error.h"
+
+#define ROOTFS_LOWER_MAX 1024
+
+struct rootfs {
+	char *path;    /* root.path, absolute and resolved */
+	bool overlay;  /* path is the top of an overlay mount */
+	char **lower;  /* its lower directories, resolved, top first as in lowerdir= */
+	size_t n_lower;
+	char *upper;   /* its upper directory, resolved; NULL if it has none */
+};
+
+/* Read BUNDLE/config.json's root.path and the mount at it. Fails only if the bundle or the
+ * path cannot be read; a rootfs that is not an overlay has ->overlay false. */
+int rootfs_from_bundle(const char *bundle, struct rootfs *ret, struct error *err);
+void rootfs_release(struct rootfs *r);
+
+/* True if a and b name the same directory (both resolved). */
+bool rootfs_same_dir(const char *a, const char *b);
