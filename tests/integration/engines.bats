@@ -81,6 +81,9 @@ setup() {
 }
 
 teardown() {
+	# a test's own undo (e.g. a redirected map), even when it failed half-way
+	[ -z "${UNDO:-}" ] || eval "$UNDO"
+	UNDO=
 	restore_layers
 	local ids
 	ids=$(tdocker ps -aq 2>/dev/null || true)
@@ -426,4 +429,64 @@ symlink_layer() {
 	# back to verification only, for the tests after this one
 	"$IMPRINT" policy add base.json "docker-archive:$IMAGES/busybox.docker.tar" >/dev/null
 	"$IMPRINT" policy sign base.json --key signer.key -o etc/policy.d/base.dsse >/dev/null
+}
+
+@test "docker-storage: hostile store metadata gets one clear error (exit 2), never a crash or a path outside the root" {
+	local R=$F/hostile chain cfg
+	chain=$(tdocker image inspect -f '{{index .RootFS.Layers 0}}' "$IMAGE")
+	cfg=$(tdocker image inspect -f '{{.Id}}' "$IMAGE")
+	# a copy of the store's metadata over the real layer directories
+	reset() {
+		rm -rf "$R/image"
+		mkdir -p "$R/overlay2"
+		cp -a "$D_ROOT/image" "$R/"
+		mountpoint -q "$R/overlay2" || mount --bind "$D_ROOT/overlay2" "$R/overlay2"
+	}
+	inspect() {
+		run "$IMPRINT" inspect --storage-root "$R" docker-storage:busybox
+		assert_error inspect
+		assert_contains "$1"
+	}
+	reset
+	run "$IMPRINT" fingerprint --storage-root "$R" docker-storage:busybox -o /dev/null
+	assert_status 0 # the control: the copy itself is readable
+	echo ../../../../etc >"$R/image/overlay2/layerdb/sha256/${chain#sha256:}/cache-id"
+	inspect "cache-id is malformed"
+	reset
+	echo "sha256:$(printf '%064d' 0)" >"$R/image/overlay2/layerdb/sha256/${chain#sha256:}/diff"
+	inspect "does not hold layer 0's diffID"
+	reset
+	echo ' ' >>"$R/image/overlay2/imagedb/content/sha256/${cfg#sha256:}"
+	inspect "does not hash to the image ID"
+	reset
+	jq '.Repositories[][] = "sha256:../../../etc/passwd"' "$D_ROOT/image/overlay2/repositories.json" \
+		>"$R/image/overlay2/repositories.json"
+	inspect "maps to a malformed ID"
+	reset
+	echo '{"Repositories": [' >"$R/image/overlay2/repositories.json"
+	inspect "no image 'busybox'"
+	reset
+	head -c 20000000 /dev/zero >"$R/image/overlay2/repositories.json"
+	inspect "repositories.json"
+	umount "$R/overlay2"
+}
+
+@test "docker: the layerdb redirected to a pristine copy while the mounted layer is tampered is refused" {
+	local chain idfile orig copy mode
+	chain=$(tdocker image inspect -f '{{index .RootFS.Layers 0}}' "$IMAGE")
+	idfile=$D_ROOT/image/overlay2/layerdb/sha256/${chain#sha256:}/cache-id
+	orig=$(cat "$idfile")
+	copy=$(echo "$orig-copy" | sha256sum | cut -d' ' -f1)
+	mkdir -p "$D_ROOT/overlay2/$copy"
+	cp -a "$DLAYER" "$D_ROOT/overlay2/$copy/diff"
+	echo 'evil::0:0::/:/bin/sh' >>"$DLAYER/etc/passwd" # what Docker mounts (through l/ links)
+	echo "$copy" >"$idfile"                         # what the map says
+	UNDO="echo $orig >$idfile; rm -rf $D_ROOT/overlay2/$copy"
+	# the control: the stored image as the map shows it is the pinned one
+	run "$IMPRINT" verify --config "$F/imprint.conf" --storage-root "$D_ROOT" docker-storage:busybox
+	assert_status 0
+	for mode in imprintd "no imprintd"; do
+		[ "$mode" = imprintd ] || stop_imprintd
+		refused docker "is not the verified image's" "redirected, $mode"
+	done
 }
