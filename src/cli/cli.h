@@ -73,7 +73,8 @@ enum {
 #define SOURCE_OPTIONS_HELP                                                                 \
 	"  --platform OS/ARCH[/VARIANT]  choose from a multi-platform index (default: host)\n" \
 	"  --storage-root DIR   containers-storage root (default " DEFAULT_STORAGE_ROOT "),\n" \
-	"                       or Docker's data root (default " DEFAULT_DOCKER_ROOT ")\n"       \
+	"                       Docker's data root (default " DEFAULT_DOCKER_ROOT "), or\n"      \
+	"                       containerd's root (default " DEFAULT_CONTAINERD_ROOT ")\n"       \
 	"  --exclude PATH       leave PATH and what is below it out (repeatable)\n"           \
 	"  --no-default-excludes  record /proc, /sys, /dev, /etc/hosts... too\n"              \
 	"  --threads N          hashing threads (default: number of CPUs)\n"

@@ -13,6 +13,7 @@ static const char *const transport_names[_TRANSPORT_MAX] = {
 	[TRANSPORT_DOCKER_ARCHIVE] = "docker-archive",
 	[TRANSPORT_CONTAINERS_STORAGE] = "containers-storage",
 	[TRANSPORT_DOCKER_STORAGE] = "docker-storage",
+	[TRANSPORT_CONTAINERD] = "containerd",
 	[TRANSPORT_DIR] = "dir",
 	[TRANSPORT_LAYER_DIRS] = "layers",
 };
@@ -39,7 +40,7 @@ int image_source_parse(const char *source, enum transport *ret_transport, char *
 	if (t < 0)
 		return error_set(err, -EINVAL,
 				 "unknown transport '%.*s' (oci, oci-archive, docker-archive, "
-				 "containers-storage, docker-storage, dir)", (int)(colon - source), source);
+				 "containers-storage, docker-storage, containerd, dir)", (int)(colon - source), source);
 	rest = colon + 1;
 	/* Like containers/image: DIR or FILE ends at the first ':', the rest is REF. */
 	if (t == TRANSPORT_OCI || t == TRANSPORT_OCI_ARCHIVE || t == TRANSPORT_DOCKER_ARCHIVE) {
@@ -144,6 +145,7 @@ int image_open(const char *source, const struct image_options *opts, struct imag
 	switch (img->transport) {
 	case TRANSPORT_OCI:
 	case TRANSPORT_OCI_ARCHIVE:
+	case TRANSPORT_CONTAINERD:
 		r = oci_open(img, opts, err);
 		break;
 	case TRANSPORT_DOCKER_ARCHIVE:
@@ -188,7 +190,7 @@ int image_layer_open_blob(struct image *img, size_t i, struct blob **ret, struct
 		snprintf(what, sizeof(what), "layer %zu blob %s", i, digest_format(&l->digest, ds));
 	else
 		snprintf(what, sizeof(what), "layer %zu (%s)", i, l->location);
-	if (img->transport == TRANSPORT_OCI)
+	if (img->transport == TRANSPORT_OCI || img->transport == TRANSPORT_CONTAINERD)
 		return blob_open_file(img->dirfd, l->location, expect, l->size, what, ret, err);
 	return blob_open_member(img->location, l->location, expect, l->size, what, ret, err);
 }

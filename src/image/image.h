@@ -20,6 +20,7 @@ enum transport {
 	TRANSPORT_DOCKER_ARCHIVE,
 	TRANSPORT_CONTAINERS_STORAGE,
 	TRANSPORT_DOCKER_STORAGE,
+	TRANSPORT_CONTAINERD,
 	TRANSPORT_DIR,
 	TRANSPORT_LAYER_DIRS, /* not a source users name: image_open_layer_dirs() */
 	_TRANSPORT_MAX,
@@ -28,11 +29,13 @@ enum transport {
 #define IMAGE_LAYERS_MAX 1024
 #define DEFAULT_STORAGE_ROOT "/var/lib/containers/storage"
 #define DEFAULT_DOCKER_ROOT "/var/lib/docker"
+#define DEFAULT_CONTAINERD_ROOT "/var/lib/containerd"
 
 struct image_options {
 	const char *platform;     /* "os/arch[/variant]", NULL for the host's */
 	const char *storage_root; /* the engine's store: NULL for DEFAULT_STORAGE_ROOT
-				   * (containers-storage:) or DEFAULT_DOCKER_ROOT (docker-storage:) */
+				   * (containers-storage:), DEFAULT_DOCKER_ROOT (docker-storage:) or
+				   * DEFAULT_CONTAINERD_ROOT (containerd:) */
 };
 
 struct image_layer {
@@ -110,7 +113,8 @@ int manifest_parse(struct image *img, json_t *manifest, struct digest *ret_confi
 /* Take the parsed config: platform and diffIDs (checked against the layer count). */
 int config_apply(struct image *img, json_t *config, struct error *err);
 
-/* Transports (oci.c, docker_archive.c, storage.c, docker_storage.c) */
+/* Transports (oci.c: oci, oci-archive, containerd; docker_archive.c, storage.c,
+ * docker_storage.c) */
 int oci_open(struct image *img, const struct image_options *opts, struct error *err);
 int docker_archive_open(struct image *img, const struct image_options *opts, struct error *err);
 int storage_open(struct image *img, const struct image_options *opts, struct error *err);

@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* oci:DIR[:REF] and oci-archive:FILE[:REF]: an OCI image layout, as a directory or as a tar
  * read in place. index.json is the only unverified document: everything it leads to is checked
- * against the digest of the descriptor that names it. */
+ * against the digest of the descriptor that names it.
+ *
+ * containerd:DIGEST: containerd's content store (<root>/io.containerd.content.v1.content) is
+ * such a layout's blobs/ without oci-layout and index.json. Which name means which digest is
+ * kept in containerd's bbolt metadata, which we do not read: the user names the manifest or
+ * index by its digest (the DIGEST column of `ctr images ls`), and everything else follows
+ * from it, checked by digest. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "basic/fs.h"
 #include "image.h"
 
 #define INDEX_DEPTH_MAX 4
+
+#define CONTENT_STORE "io.containerd.content.v1.content"
 
 static int layout_read(struct image *img, const char *path, char **ret, size_t *ret_len,
 		       struct error *err)
@@ -49,6 +58,73 @@ static int layout_open_blob(struct image *img, const struct digest *d, int64_t s
 	return blob_open_file(img->dirfd, path, d, size, what, ret, err);
 }
 
+/* containerd: the descriptor the user's digest stands for (its size from the stored blob). */
+static json_t *content_store_desc(struct image *img, const struct image_options *opts,
+				  struct error *err)
+{
+	const char *root = opts->storage_root ? opts->storage_root : DEFAULT_CONTAINERD_ROOT;
+	_cleanup_free_ char *store = strdup_printf("%s/" CONTENT_STORE, root), *path = NULL;
+	_cleanup_close_ int fd = -1;
+	struct digest d;
+	struct stat st;
+	int r = digest_parse(img->location, &d);
+
+	if (r < 0) {
+		error_set(err, -EINVAL, "containerd:%s: want a manifest or index digest "
+			  "(sha256:..., the DIGEST column of `ctr images ls`)", img->location);
+		return NULL;
+	}
+	img->dirfd = store ? open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (img->dirfd < 0) {
+		error_set(err, -errno, "containerd content store %s: %m", store ? store : root);
+		return NULL;
+	}
+	path = blob_path(&d);
+	fd = path ? openat_beneath(img->dirfd, path, O_RDONLY) : -ENOMEM;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		error_set(err, fd < 0 ? fd : -errno, "containerd: no blob %s in %s", img->location,
+			  store);
+		return NULL;
+	}
+	return json_pack("{s:s,s:I}", "digest", img->location, "size", (json_int_t)st.st_size);
+}
+
+/* The descriptor to start from: index.json's entry for the ref or platform, or the digest the
+ * user named (containerd:). *ret_doc owns it. */
+static int root_desc(struct image *img, const struct image_options *opts,
+		     const struct platform *want, json_t **ret_doc, json_t **ret_desc,
+		     struct error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	json_t *doc;
+	size_t len;
+	int r;
+
+	if (img->transport == TRANSPORT_CONTAINERD) {
+		*ret_doc = *ret_desc = content_store_desc(img, opts, err);
+		return *ret_doc ? 0 : -EBADMSG;
+	}
+	r = layout_read(img, "oci-layout", &buf, &len, err);
+	if (r < 0)
+		return r;
+	doc = json_parse_blob(buf, len, "oci-layout", err);
+	if (!doc)
+		return -EBADMSG;
+	r = json_string_value(json_object_get(doc, "imageLayoutVersion"))
+		    ? 0
+		    : error_set(err, -EBADMSG, "oci-layout has no imageLayoutVersion");
+	json_decref(doc);
+	free(TAKE_PTR(buf));
+	if (r >= 0)
+		r = layout_read(img, "index.json", &buf, &len, err);
+	if (r < 0)
+		return r;
+	*ret_doc = json_parse_blob(buf, len, "index.json", err);
+	if (!*ret_doc)
+		return -EBADMSG;
+	return index_select(*ret_doc, img->ref, want, ret_desc, err);
+}
+
 /* Read and parse a JSON blob named by a descriptor; the digest is checked. */
 static json_t *layout_read_json(struct image *img, const struct digest *d, int64_t size,
 				const char *kind, struct error *err)
@@ -76,13 +152,12 @@ static json_t *layout_read_json(struct image *img, const struct digest *d, int64
 
 int oci_open(struct image *img, const struct image_options *opts, struct error *err)
 {
-	_cleanup_free_ char *buf = NULL, *mtype = NULL;
+	_cleanup_free_ char *mtype = NULL;
 	struct platform want = { 0 };
 	json_t *index = NULL, *doc = NULL, *desc, *config = NULL;
 	struct digest d;
 	int64_t size;
 	const char *mt;
-	size_t len;
 	int r;
 
 	if (img->transport == TRANSPORT_OCI) {
@@ -90,32 +165,11 @@ int oci_open(struct image *img, const struct image_options *opts, struct error *
 		if (img->dirfd < 0)
 			return error_set(err, -errno, "%s: %m", img->location);
 	}
-	r = layout_read(img, "oci-layout", &buf, &len, err);
-	if (r < 0)
-		return r;
-	doc = json_parse_blob(buf, len, "oci-layout", err);
-	if (!doc)
-		return -EBADMSG;
-	if (!json_string_value(json_object_get(doc, "imageLayoutVersion"))) {
-		json_decref(doc);
-		return error_set(err, -EBADMSG, "oci-layout has no imageLayoutVersion");
-	}
-	json_decref(TAKE_PTR(doc));
-	free(TAKE_PTR(buf));
-
 	r = opts->platform ? platform_parse(opts->platform, &want) : platform_host(&want);
 	if (r < 0)
 		return error_set(err, r, "invalid platform '%s' (want OS/ARCH[/VARIANT])",
 				 opts->platform ? opts->platform : "(host)");
-	r = layout_read(img, "index.json", &buf, &len, err);
-	if (r < 0)
-		goto out;
-	index = json_parse_blob(buf, len, "index.json", err);
-	if (!index) {
-		r = -EBADMSG;
-		goto out;
-	}
-	r = index_select(index, img->ref, &want, &desc, err);
+	r = root_desc(img, opts, &want, &index, &desc, err);
 	for (int depth = 0; r >= 0; depth++) {
 		json_t *next;
 

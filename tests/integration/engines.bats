@@ -490,3 +490,35 @@ symlink_layer() {
 		refused docker "is not the verified image's" "redirected, $mode"
 	done
 }
+
+@test "containerd: its content store read by digest gives docker-archive's image ID, diffIDs and root digest" {
+	local cs=(--storage-root "$C_ROOT") digest want got
+	digest=$(tctr images ls "name==$IMAGE" | awk 'NR == 2 {print $3}')
+	want=$("$IMPRINT" inspect --json "docker-archive:$IMAGES/busybox.docker.tar" |
+		jq -c '{configDigest, platform, layers: [.layers[] | .diffID]}')
+	got=$("$IMPRINT" inspect --json "${cs[@]}" "containerd:$digest" |
+		jq -c '{configDigest, platform, layers: [.layers[] | .diffID]}')
+	assert_eq "inspect" "$want" "$got"
+	# containerd wrote a manifest of its own at import: it is the one read, by its digest
+	assert_eq "manifest" "$digest" "$("$IMPRINT" inspect --json "${cs[@]}" "containerd:$digest" | jq -r .manifestDigest)"
+	want=$("$IMPRINT" fingerprint "docker-archive:$IMAGES/busybox.docker.tar" -o /dev/null | cut -d' ' -f1)
+	got=$("$IMPRINT" fingerprint "${cs[@]}" "containerd:$digest" -o /dev/null | cut -d' ' -f1)
+	assert_eq "root digest" "$want" "$got"
+	# an entry made from the content store pins the same config, layers and content
+	"$IMPRINT" policy init c.json --name c >/dev/null
+	"$IMPRINT" policy add c.json "${cs[@]}" "containerd:$digest" >/dev/null
+	"$IMPRINT" policy init a.json --name a >/dev/null
+	"$IMPRINT" policy add a.json "docker-archive:$IMAGES/busybox.docker.tar" >/dev/null
+	assert_eq "policy entry" "$(jq -c '.images[0] | del(.manifestDigest, .name)' a.json)" \
+		"$(jq -c '.images[0] | del(.manifestDigest, .name)' c.json)"
+	# a name is not a digest: containerd keeps names in bbolt, which imprint does not read
+	run "$IMPRINT" inspect "${cs[@]}" containerd:busybox
+	assert_error inspect
+	assert_contains "want a manifest or index digest"
+	# a blob that does not hash to its name is refused
+	cp -a "$C_ROOT/io.containerd.content.v1.content/blobs/sha256/${digest#sha256:}" "$F/manifest.bak"
+	UNDO="cp -a $F/manifest.bak $C_ROOT/io.containerd.content.v1.content/blobs/sha256/${digest#sha256:}"
+	echo ' ' >>"$C_ROOT/io.containerd.content.v1.content/blobs/sha256/${digest#sha256:}"
+	run "$IMPRINT" inspect "${cs[@]}" "containerd:$digest"
+	assert_error inspect
+}
