@@ -64,10 +64,12 @@ int container_decide(const struct container_request *rq, const struct check_opti
 	verify_result_init(&res, rq->id ? rq->id : "container");
 	if (rq->setup_error) {
 		verify_refuse(&res, "error", NULL, "%s", rq->setup_error);
-	} else if (!co->paranoid && imprintd_ask(co->socket_path, rq->id, rq->bundle,
-						 rq->storage_root, co->verify.mode, rq->pid,
-						 rq->runc_root, &res, &ask_err) >= 0) {
+	} else if (!co->paranoid && (r = imprintd_ask(co->socket_path, rq->id, rq->bundle,
+						      rq->storage_root, co->verify.mode, rq->pid,
+						      rq->runc_root, &res, &ask_err)) >= 0) {
 		answered = true; /* the same checks, with imprintd's verified-layer cache */
+		if (rq->ret_protecting)
+			*rq->ret_protecting = r == 1;
 	} else if ((r = store_load(&co->store, &store, &err)) < 0) {
 		verify_refuse(&res, "policy-store", NULL, "%s",
 			      err.message[0] ? err.message : strerror(-r));

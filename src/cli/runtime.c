@@ -20,39 +20,8 @@
 #include "cli.h"
 #include "daemon/imprintd.h"
 #include "policy/policy.h"
+#include "runc_args.h"
 #include "verify/audit.h"
-
-static const char *const runc_candidates[] = { "/usr/sbin/runc", "/usr/bin/runc",
-					       "/usr/local/sbin/runc", "/usr/local/bin/runc" };
-
-/* runc's options that take a value, global and of create/run. */
-static bool takes_value(const char *opt)
-{
-	static const char *const names[] = { "--root", "--log", "--log-format", "--criu",
-					     "--rootless", "--bundle", "-b", "--console-socket",
-					     "--pid-file", "--preserve-fds" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (strcmp(opt, names[i]) == 0)
-			return true;
-	return false;
-}
-
-/* The real runc: v (the runtime key), or the first runc installed that is not us. */
-static const char *real_runc(const char *v)
-{
-	char self[PATH_MAX], other[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	self[n > 0 ? n : 0] = '\0';
-	if (v && *v)
-		return v;
-	for (size_t i = 0; i < ARRAY_SIZE(runc_candidates); i++)
-		if (access(runc_candidates[i], X_OK) == 0 && realpath(runc_candidates[i], other) &&
-		    strcmp(other, self) != 0)
-			return runc_candidates[i];
-	return NULL;
-}
 
 /* containerd and Docker read a runtime's errors from --log in JSON: say why there too. */
 static void log_to_runc_log(const char *log, const char *msg)
@@ -74,38 +43,6 @@ static void log_to_runc_log(const char *log, const char *msg)
 }
 
 #define RUNC_ROOT_DEFAULT "/run/runc" /* runc's --root for root */
-
-struct runc_call {
-	const char *command, *bundle, *id, *log, *root;
-};
-
-static void parse_runc_args(int argc, char **argv, struct runc_call *rc)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq = strchr(a, '=');
-		_cleanup_free_ char *name = a[0] == '-' && eq ? strndup(a, (size_t)(eq - a)) : NULL;
-		const char *value = NULL;
-
-		if (a[0] == '-') {
-			const char *opt = name ? name : a;
-
-			if (name)
-				value = eq + 1;
-			else if (takes_value(a) && i + 1 < argc)
-				value = argv[++i];
-			if (value && (strcmp(opt, "--bundle") == 0 || strcmp(opt, "-b") == 0))
-				rc->bundle = value;
-			if (value && strcmp(opt, "--log") == 0 && !rc->command)
-				rc->log = value;
-			if (value && strcmp(opt, "--root") == 0 && !rc->command)
-				rc->root = value;
-		} else if (!rc->command) {
-			rc->command = a;
-		} else if (!rc->id) {
-			rc->id = a;
-		}
-	}
-}
 
 /* Run the real runc with argv as a child: its exit status (128 + N for signal N). */
 static int run_runc(const char *runc, char **argv)
@@ -148,24 +85,20 @@ static char *protection_state(const char *socket_path, const char *id)
 }
 
 /* Wait until imprintd has armed the container it queued (the init waits for `start` until
- * then, so the entrypoint never runs unprotected). 0: armed, or not queued at all (its entry
- * asks for no enforcement); -1: it failed or took too long. */
+ * then, so the entrypoint never runs unprotected). 0: armed; -1: it failed (or was dropped)
+ * or took too long. Polled often at first: arming takes milliseconds. */
 static int wait_protected(const char *socket_path, const char *id)
 {
-	_cleanup_free_ char *state = protection_state(socket_path, id);
+	for (int waited = 0; waited < PROTECT_WAIT_MS;) {
+		_cleanup_free_ char *state = protection_state(socket_path, id);
+		int step = waited < 200 ? 5 : 20;
 
-	if (!state)
-		return 0;
-	for (int waited = 0; waited < PROTECT_WAIT_MS; waited += 20) {
+		if (!state || strcmp(state, "failed") == 0)
+			return -1;
 		if (strcmp(state, "protected") == 0)
 			return 0;
-		if (strcmp(state, "failed") == 0)
-			return -1;
-		usleep(20 * 1000);
-		free(state);
-		state = protection_state(socket_path, id);
-		if (!state)
-			return -1; /* dropped: it failed */
+		usleep((useconds_t)step * 1000);
+		waited += step;
 	}
 	return -1;
 }
@@ -207,6 +140,7 @@ static int create_then_decide(const char *runc, char **argv, const struct runc_c
 	const char *root = rc->root ? rc->root : RUNC_ROOT_DEFAULT;
 	_cleanup_free_ char *abs_root = NULL;
 	char why[1024] = "";
+	bool protecting = false;
 	pid_t pid;
 	int r = run_runc(runc, argv);
 
@@ -217,9 +151,10 @@ static int create_then_decide(const char *runc, char **argv, const struct runc_c
 	r = container_decide(&(struct container_request){
 				     .event = "runtime", .id = rc->id, .bundle = bundle,
 				     .storage_root = co->storage_root, .pid = pid,
-				     .runc_root = abs_root, .setup_error = why[0] ? why : NULL },
+				     .runc_root = abs_root, .setup_error = why[0] ? why : NULL,
+				     .ret_protecting = &protecting },
 			     co, ret_line);
-	if (r == EXIT_OK && wait_protected(co->socket_path, rc->id) < 0 &&
+	if (r == EXIT_OK && protecting && wait_protected(co->socket_path, rc->id) < 0 &&
 	    co->verify.mode != VERIFY_MONITOR) {
 		fprintf(stderr, "imprint: imprintd could not protect container %s (its log says "
 			"why); the container is deleted, not started\n", rc->id);
@@ -267,13 +202,13 @@ int verb_runtime(int argc, char **argv)
 	}
 	/* Docker's runtimeArgs come before runc's own: applied here, removed from argv. */
 	argc = conf_runtime_args(argc, argv, &conf, &conf_err);
-	runc = real_runc(conf_get(conf, "runtime"));
+	runc = runc_find(conf_get(conf, "runtime"));
 	if (!runc) {
 		fprintf(stderr, "imprint-runc: no runc found (set runtime in %s)\n",
 			CONF_FILE_DEFAULT);
 		return 127;
 	}
-	parse_runc_args(argc, argv, &rc);
+	runc_call_parse(argc, argv, &rc);
 	if (rc.command && (strcmp(rc.command, "create") == 0 || strcmp(rc.command, "run") == 0)) {
 		struct check_options co;
 		_cleanup_free_ char *bundle = NULL, *line = NULL;

@@ -246,7 +246,7 @@ static char *bundle_storage_root(const char *root, const char *bundle)
  * which arms it once the runtime has started it (docs/daemon.md). A container of
  * containers-storage is found by its cgroup and checked against its image's table; a plain
  * runc container (imprint-runc, "runcRoot") by runc's state and against its verified rootfs. */
-static void protect_container(struct observers *ob, const struct store *store, json_t *req,
+static bool protect_container(struct observers *ob, const struct store *store, json_t *req,
 			      const char *root, const char *bundle, const struct verify_result *res)
 {
 	json_int_t pid = json_integer_value(json_object_get(req, "pid"));
@@ -259,13 +259,13 @@ static void protect_container(struct observers *ob, const struct store *store, j
 	int r;
 
 	if (!ob->protector || pid <= 0 || (!res->has_config && !runc_root))
-		return;
+		return false;
 	if (runc_root && runc_root[0] != '/')
-		return;
+		return false;
 	store_match(store, res->has_manifest ? &res->manifest : NULL,
 		    res->has_config ? &res->config : NULL, res->has_root ? &res->root : NULL, &m);
 	if (!m.entry)
-		return;
+		return false;
 	rq = (struct protector_request){
 		.id = id, .pid = (pid_t)pid, .image_name = res->image, .runc_root = runc_root,
 		.image = res->has_config ? digest_format(&res->config, image)
@@ -275,12 +275,13 @@ static void protect_container(struct observers *ob, const struct store *store, j
 	if (rq.enforcement.exec == POLICY_ENFORCE_OFF &&
 	    rq.enforcement.network == POLICY_ENFORCE_OFF &&
 	    rq.enforcement.files == POLICY_ENFORCE_OFF)
-		return;
+		return false;
 	storage_root = bundle_storage_root(root, bundle);
 	rq.storage_root = storage_root;
 	r = protector_add(ob->protector, &rq);
 	if (r < 0)
 		fprintf(stderr, "imprintd: cannot protect container %.12s: %s\n", id, strerror(-r));
+	return true; /* queued, or failed: either way the caller waits and sees which */
 }
 
 static json_t *answer_verify(const struct imprintd_options *o, struct layer_cache *cache,
@@ -297,6 +298,7 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 	struct verify_options vo = o->verify;
 	struct verify_result res;
 	struct error err = { 0 };
+	bool protecting;
 	json_t *j;
 	int r;
 
@@ -317,11 +319,12 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 		verify_container(store, id, bundle, &co, &vo, &res);
 	verify_finish(&res, &vo);
 	res.elapsed_us = verify_clock_us() - start;
-	if (res.allowed && store)
-		protect_container(ob, store, req, root, bundle, &res);
+	protecting = res.allowed && store && protect_container(ob, store, req, root, bundle, &res);
 	observers_cache(ob, cache);
 	observers_decision(ob, id, &res);
 	j = verify_result_json(&res);
+	if (j && protecting)
+		json_object_set_new(j, "protecting", json_true());
 	verify_result_release(&res);
 	return j;
 }
@@ -510,6 +513,8 @@ int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
 	json_decref(req);
 	if (r >= 0 && verify_result_from_json(answer, res) < 0)
 		r = error_set(err, -EBADMSG, "imprintd at %s: malformed verdict", socket_path);
+	else if (r >= 0)
+		r = json_is_true(json_object_get(answer, "protecting")) ? 1 : 0;
 	json_decref(answer);
 	return r;
 }

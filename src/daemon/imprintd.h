@@ -53,8 +53,9 @@ int imprintd_run(const struct imprintd_options *o, struct error *err);
 /* Ask the daemon about a container. pid (0: none): the container's first process, from the
  * OCI state; if the container is allowed, imprintd protects it as its policy entry says.
  * runc_root (NULL: none): a plain runc container, found by its state there (imprint-runc).
- * 0 with res filled (its image, reasons, verdict), or a negative errno if there is no usable
- * daemon (the caller then verifies by itself). */
+ * 0 with res filled (its image, reasons, verdict), 1 if imprintd also queued the container
+ * for protection (the caller waits until it is armed), or a negative errno if there is no
+ * usable daemon (the caller then verifies by itself). */
 int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
 		 const char *storage_root, enum verify_mode mode, pid_t pid, const char *runc_root,
 		 struct verify_result *res, struct error *err);

@@ -476,6 +476,22 @@ int layer_cache_lookup(void *cache, struct image *img, const struct fingerprint_
 	return 0;
 }
 
+/* Is every layer an image entry was computed from still cached clean under its generation?
+ * A stale entry can never be hit again. */
+static bool image_live(const struct layer_cache *c, const struct cached_image *x)
+{
+	for (size_t g = 0; g < x->n_gens; g++) {
+		bool found = false;
+
+		for (size_t i = 0; i < c->n_layers && !found; i++)
+			found = c->layers[i]->gen == x->gens[g] && c->layers[i]->ready &&
+				!c->layers[i]->dirty;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 void layer_cache_store(void *cache, struct image *img, const struct fingerprint_options *o,
 		       const struct fingerprint *fp)
 {
@@ -489,12 +505,14 @@ void layer_cache_store(void *cache, struct image *img, const struct fingerprint_
 		image_release(&x);
 		return;
 	}
-	/* an image replaces its older entry; a dir: source (no config) only an identical one */
+	/* replace the same image's entry that can no longer be hit (its layers changed), or one
+	 * of the same layers; the same image in another store (podman's and Docker's copies of
+	 * one image) is another entry, so that starts from both do not evict each other */
 	for (size_t i = 0; i < c->n_images; i++)
 		if (digest_equal(&c->images[i].config, &x.config) && c->images[i].options == x.options &&
-		    (img->has_config || (c->images[i].n_gens == x.n_gens &&
-					 memcmp(c->images[i].gens, x.gens,
-						x.n_gens * sizeof(uint64_t)) == 0))) {
+		    ((img->has_config && !image_live(c, &c->images[i])) ||
+		     (c->images[i].n_gens == x.n_gens &&
+		      memcmp(c->images[i].gens, x.gens, x.n_gens * sizeof(uint64_t)) == 0))) {
 			image_release(&c->images[i]);
 			c->images[i] = x;
 			return;

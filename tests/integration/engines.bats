@@ -362,6 +362,7 @@ symlink_layer() {
 		assert_eq "root digest of docker-storage:$ref" "$want" "$got"
 	done
 	# a policy entry made from Docker's store is the one made from the archive
+	rm -f a.json b.json
 	"$IMPRINT" policy init a.json --name a >/dev/null
 	"$IMPRINT" policy init b.json --name b >/dev/null
 	"$IMPRINT" policy add a.json "docker-archive:$IMAGES/busybox.docker.tar" >/dev/null
@@ -505,12 +506,13 @@ symlink_layer() {
 	got=$("$IMPRINT" fingerprint "${cs[@]}" "containerd:$digest" -o /dev/null | cut -d' ' -f1)
 	assert_eq "root digest" "$want" "$got"
 	# an entry made from the content store pins the same config, layers and content
-	"$IMPRINT" policy init c.json --name c >/dev/null
-	"$IMPRINT" policy add c.json "${cs[@]}" "containerd:$digest" >/dev/null
-	"$IMPRINT" policy init a.json --name a >/dev/null
-	"$IMPRINT" policy add a.json "docker-archive:$IMAGES/busybox.docker.tar" >/dev/null
-	assert_eq "policy entry" "$(jq -c '.images[0] | del(.manifestDigest, .name)' a.json)" \
-		"$(jq -c '.images[0] | del(.manifestDigest, .name)' c.json)"
+	rm -f ca.json cc.json
+	"$IMPRINT" policy init cc.json --name c >/dev/null
+	"$IMPRINT" policy add cc.json "${cs[@]}" "containerd:$digest" >/dev/null
+	"$IMPRINT" policy init ca.json --name a >/dev/null
+	"$IMPRINT" policy add ca.json "docker-archive:$IMAGES/busybox.docker.tar" >/dev/null
+	assert_eq "policy entry" "$(jq -c '.images[0] | del(.manifestDigest, .name)' ca.json)" \
+		"$(jq -c '.images[0] | del(.manifestDigest, .name)' cc.json)"
 	# a name is not a digest: containerd keeps names in bbolt, which imprint does not read
 	run "$IMPRINT" inspect "${cs[@]}" containerd:busybox
 	assert_error inspect
