@@ -156,3 +156,8 @@ int sha256_buffer(const void *data, size_t len, struct digest *ret)
 	sha256_release(&s);
 	return 0;
 }
+
+bool digest_is_hex(const char *s)
+{
+	return s && strlen(s) == DIGEST_HEX_LEN && strspn(s, "0123456789abcdef") == DIGEST_HEX_LEN;
+}

@@ -25,6 +25,8 @@ struct sha256 {
 int digest_parse(const char *s, struct digest *ret);
 /* Parse 64 lowercase hex characters (no algorithm prefix). */
 int digest_parse_hex(const char *hex, struct digest *ret);
+/* True if s is exactly 64 lowercase hex characters: an ID engines use as a file name. */
+bool digest_is_hex(const char *s);
 /* Format as "sha256:<hex>" into buf (DIGEST_STRING_MAX bytes); returns buf. */
 char *digest_format(const struct digest *d, char buf[static DIGEST_STRING_MAX]);
 /* Format as 64 hex characters (buf of DIGEST_HEX_LEN + 1); returns buf. */

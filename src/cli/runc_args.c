@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* runc's command line (runc_args.h). */
 #include <limits.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,17 @@ void runc_call_parse(int argc, char **argv, struct runc_call *rc)
 		else if (strcmp(opt, "--root") == 0 && !rc->command)
 			rc->root = value;
 	}
+}
+
+int runc_exec(const char *runc, char **argv, const struct runc_call *rc, const char *conf_error)
+{
+	if (conf_error && *conf_error)
+		fprintf(stderr, "imprint-runc: warning: %s (ignored for %s)\n", conf_error,
+			rc->command ? rc->command : "runc");
+	argv[0] = (char *)"runc";
+	execv(runc, argv);
+	fprintf(stderr, "imprint-runc: cannot run %s: %m\n", runc);
+	return 127;
 }
 
 const char *runc_find(const char *configured)

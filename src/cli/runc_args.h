@@ -14,3 +14,7 @@ void runc_call_parse(int argc, char **argv, struct runc_call *ret);
 /* The real runc: configured (the `runtime` key) if set, else the first runc installed on the
  * usual paths that is not this program. NULL if there is none. */
 const char *runc_find(const char *configured);
+
+/* Exec runc with argv (argv[0] becomes "runc"); after a configuration problem (conf_error, or
+ * NULL) that does not concern this command, say so first. Returns only on failure: 127. */
+int runc_exec(const char *runc, char **argv, const struct runc_call *rc, const char *conf_error);

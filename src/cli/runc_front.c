@@ -85,11 +85,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "imprint-runc: no runc found (set runtime in %s)\n", CONF_FILE_DEFAULT);
 		return 127;
 	}
-	if (err.message[0])
-		fprintf(stderr, "imprint-runc: warning: %s (ignored for %s)\n", err.message,
-			rc.command ? rc.command : "runc");
-	argv[0] = (char *)"runc";
-	execv(runc, argv);
-	fprintf(stderr, "imprint-runc: cannot run %s: %m\n", runc);
-	return 127;
+	return runc_exec(runc, argv, &rc, err.message);
 }

@@ -248,12 +248,7 @@ int verb_runtime(int argc, char **argv)
 		}
 		if (r != EXIT_OK || after_create)
 			return r; /* runc's own failure, or created and decided */
-	} else if (conf_err.message[0]) {
-		fprintf(stderr, "imprint-runc: warning: %s (ignored for %s)\n", conf_err.message,
-			rc.command ? rc.command : "runc");
+		return runc_exec(runc, argv, &rc, NULL);
 	}
-	argv[0] = (char *)"runc";
-	execv(runc, argv);
-	fprintf(stderr, "imprint-runc: cannot run %s: %m\n", runc);
-	return 127;
+	return runc_exec(runc, argv, &rc, conf_err.message);
 }

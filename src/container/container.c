@@ -28,11 +28,6 @@ static bool is_safe_id(const char *id)
 	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-static bool is_hex_id(const char *s)
-{
-	return s && strlen(s) == DIGEST_HEX_LEN && strspn(s, "0123456789abcdef") == DIGEST_HEX_LEN;
-}
-
 int oci_state_parse(const char *buf, size_t len, char **ret_id, char **ret_bundle,
 		    struct error *err)
 {
@@ -94,7 +89,7 @@ static int find_container(const char *root, const char *id, char **ret_image, ch
 
 		if (!cid || strcmp(cid, id) != 0)
 			continue;
-		if (!is_hex_id(image) || !is_hex_id(layer))
+		if (!digest_is_hex(image) || !digest_is_hex(layer))
 			r = error_set(err, -EBADMSG, "%s: container %.12s has a malformed image or layer",
 				      path, id);
 		else if (!(*ret_image = strdup(image)) || !(*ret_layer = strdup(layer)))
@@ -107,13 +102,31 @@ static int find_container(const char *root, const char *id, char **ret_image, ch
 	return r;
 }
 
+/* Where the runtime will mount (a destination or a directory above one) the container's
+ * layer may hold only directories and the empty files bind mounts go on: a symlink there
+ * would move the mount elsewhere in the rootfs. Checked before the excludes apply. */
+static void check_mount_paths(const struct rootfs *rf, const struct table *upper,
+			      struct verify_result *res)
+{
+	for (size_t i = 0; i < upper->n; i++) {
+		const struct entry *e = &upper->entries[i];
+
+		if (!rootfs_on_mount_path(rf, e->path) || e->type == ENTRY_DIR ||
+		    (e->type == ENTRY_FILE && e->size == 0 && rootfs_is_mountpoint(rf, e->path)))
+			continue;
+		verify_refuse(res, "shadowed", e->path, "%s: where the runtime mounts, the container "
+			      "layer holds a %s", e->path, entry_type_to_string(e->type));
+	}
+}
+
 /* The container's read-write layer may add files, never replace or hide image files. */
-static void check_shadow(const char *upper_dir, const struct fingerprint *fp,
-			 const struct fingerprint_options *fo, struct verify_result *res)
+static void check_shadow(const struct rootfs *rf, const char *upper_dir,
+			 const struct fingerprint *fp, const struct fingerprint_options *fo,
+			 struct verify_result *res)
 {
 	_cleanup_close_ int fd = open(upper_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct walk_options wo = { .overlay = true, .excludes = fo->excludes,
-				   .n_excludes = fo->n_excludes, .threads = 1 };
+	/* walked whole: the excludes (/dev, /proc...) are where the runtime mounts */
+	struct walk_options wo = { .overlay = true, .threads = 1 };
 	struct table upper = { 0 };
 	struct error err = { 0 };
 
@@ -123,6 +136,7 @@ static void check_shadow(const char *upper_dir, const struct fingerprint *fp,
 		table_release(&upper);
 		return;
 	}
+	check_mount_paths(rf, &upper, res);
 	table_exclude(&upper, fo->excludes, fo->n_excludes);
 	for (size_t i = 0; i < upper.n; i++) {
 		const struct entry *e = &upper.entries[i], *img = table_find(&fp->root, e->path);
@@ -236,7 +250,7 @@ static void judge_mapped(const struct store *s, const char *source, const char *
 		return;
 	}
 	check_mount(rf, want, n, upper, res);
-	check_shadow(upper, *ret_fp, co->fingerprint, res);
+	check_shadow(rf, upper, *ret_fp, co->fingerprint, res);
 	strv_free(want);
 }
 
@@ -271,7 +285,7 @@ static void judge_layers(const struct store *s, const struct rootfs *rf,
 	vo.content_layers = true;
 	verify_fingerprint(s, fp, &vo, res);
 	if (rf->upper)
-		check_shadow(rf->upper, fp, co->fingerprint, res);
+		check_shadow(rf, rf->upper, fp, co->fingerprint, res);
 }
 
 /* podman or CRI-O: the container in containers-storage (containers.json). 1 if found and

@@ -14,11 +14,6 @@
 #define CONFIG_V2_MAX (8u << 20)
 #define MOUNT_ID_MAX 256
 
-static bool is_hex64(const char *s)
-{
-	return s && strlen(s) == DIGEST_HEX_LEN && strspn(s, "0123456789abcdef") == DIGEST_HEX_LEN;
-}
-
 /* "<root>/overlay2/<mount-id>/merged" -> root and mount-id. */
 static int split_rootfs(const char *path, char **ret_root, char **ret_mount_id)
 {
@@ -64,7 +59,7 @@ static int container_image(int dirfd, const char *id, char **ret, struct error *
 		return error_set(err, r, "docker: cannot read %s: %s", path, strerror(-r));
 	j = json_loadb(buf, len, 0, NULL);
 	image = json_string_value(json_object_get(j, "Image"));
-	if (!image || strncmp(image, "sha256:", 7) != 0 || !is_hex64(image + 7))
+	if (!image || strncmp(image, "sha256:", 7) != 0 || !digest_is_hex(image + 7))
 		r = error_set(err, -EBADMSG, "docker: %s names no image ID", path);
 	else if (!(*ret = strdup(image + 7)))
 		r = -ENOMEM;
@@ -82,7 +77,7 @@ int docker_container_find(const char *rootfs_path, const char *id, struct docker
 
 	if (r < 0)
 		return r;
-	if (!is_hex64(id) || !is_hex64(mount_id))
+	if (!digest_is_hex(id) || !digest_is_hex(mount_id))
 		return -ENOENT;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	path = strdup_printf("image/overlay2/layerdb/mounts/%s/mount-id", id);

@@ -14,8 +14,35 @@
 #define CONFIG_MAX (4u << 20)
 #define MOUNTINFO_MAX (16u << 20)
 
-/* The rootfs path of the bundle's config.json, absolute (a relative one is below bundle). */
-static int bundle_root_path(const char *bundle, char **ret, struct error *err)
+/* config.json's mount destinations, as table paths ("/run", not "/run/"). A destination
+ * that is not absolute or has ".." is refused: the runtime would resolve it elsewhere. */
+static int read_mountpoints(json_t *config, struct rootfs *rf, struct error *err)
+{
+	json_t *mounts = json_object_get(config, "mounts"), *m;
+	size_t i;
+
+	if (json_array_size(mounts) > ROOTFS_MOUNTS_MAX)
+		return error_set(err, -E2BIG, "config.json: more than %d mounts", ROOTFS_MOUNTS_MAX);
+	rf->mountpoints = calloc(json_array_size(mounts) + 1, sizeof(char *));
+	if (!rf->mountpoints)
+		return -ENOMEM;
+	json_array_foreach(mounts, i, m) {
+		const char *d = json_string_value(json_object_get(m, "destination"));
+		char *p = NULL;
+		int r = d && d[0] == '/' ? path_from_member(d + 1, &p) : -EINVAL;
+
+		if (r < 0)
+			return error_set(err, -EBADMSG, "config.json: mount destination '%.200s' is "
+					 "not a plain absolute path", d ? d : "(none)");
+		rf->mountpoints[rf->n_mountpoints++] = p;
+	}
+	return 0;
+}
+
+/* The rootfs path of the bundle's config.json, absolute (a relative one is below bundle),
+ * and its mount destinations. */
+static int bundle_root_path(const char *bundle, struct rootfs *rf, char **ret,
+			    struct error *err)
 {
 	_cleanup_free_ char *path = strdup_printf("%s/config.json", bundle), *buf = NULL;
 	const char *root;
@@ -34,9 +61,11 @@ static int bundle_root_path(const char *bundle, char **ret, struct error *err)
 		json_decref(j);
 		return error_set(err, -EBADMSG, "%s has no root.path", path);
 	}
-	*ret = root[0] == '/' ? strdup(root) : strdup_printf("%s/%s", bundle, root);
+	r = read_mountpoints(j, rf, err);
+	if (r >= 0)
+		*ret = root[0] == '/' ? strdup(root) : strdup_printf("%s/%s", bundle, root);
 	json_decref(j);
-	return *ret ? 0 : -ENOMEM;
+	return r < 0 ? r : *ret ? 0 : -ENOMEM;
 }
 
 /* The filesystem type and superblock options of the topmost mount at mountpoint. */
@@ -100,13 +129,12 @@ int rootfs_from_bundle(const char *bundle, struct rootfs *ret, struct error *err
 	_cleanup_free_ char *root = NULL, *fstype = NULL, *options = NULL;
 	struct rootfs rf = { 0 };
 	char *opt, *save = NULL, *lower = NULL, *upper = NULL;
-	int r = bundle_root_path(bundle, &root, err);
+	int r = bundle_root_path(bundle, &rf, &root, err);
 
+	if (r >= 0 && !(rf.path = realpath(root, NULL)))
+		r = error_set(err, -errno, "rootfs %s cannot be resolved: %m", root);
 	if (r < 0)
-		return r;
-	rf.path = realpath(root, NULL);
-	if (!rf.path)
-		return error_set(err, -errno, "rootfs %s cannot be resolved: %m", root);
+		goto out;
 	if (strpbrk(rf.path, " \t\n\\")) {
 		r = error_set(err, -EBADMSG, "rootfs %s: a path imprint cannot match in mountinfo",
 			      rf.path);
@@ -134,9 +162,28 @@ void rootfs_release(struct rootfs *rf)
 	for (size_t i = 0; i < rf->n_lower; i++)
 		free(rf->lower[i]);
 	free(rf->lower);
+	for (size_t i = 0; i < rf->n_mountpoints; i++)
+		free(rf->mountpoints[i]);
+	free(rf->mountpoints);
 	free(rf->upper);
 	free(rf->path);
 	*rf = (struct rootfs){ 0 };
+}
+
+bool rootfs_on_mount_path(const struct rootfs *rf, const char *path)
+{
+	for (size_t i = 0; i < rf->n_mountpoints; i++)
+		if (strcmp(rf->mountpoints[i], path) == 0 || path_is_below(rf->mountpoints[i], path))
+			return true;
+	return false;
+}
+
+bool rootfs_is_mountpoint(const struct rootfs *rf, const char *path)
+{
+	for (size_t i = 0; i < rf->n_mountpoints; i++)
+		if (strcmp(rf->mountpoints[i], path) == 0)
+			return true;
+	return false;
 }
 
 bool rootfs_same_dir(const char *a, const char *b)

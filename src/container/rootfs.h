@@ -11,6 +11,7 @@
 #include "basic/error.h"
 
 #define ROOTFS_LOWER_MAX 1024
+#define ROOTFS_MOUNTS_MAX 1024
 
 struct rootfs {
 	char *path;    /* root.path, absolute and resolved */
@@ -18,12 +19,20 @@ struct rootfs {
 	char **lower;  /* its lower directories, resolved, top first as in lowerdir= */
 	size_t n_lower;
 	char *upper;   /* its upper directory, resolved; NULL if it has none */
+	char **mountpoints; /* config.json's mount destinations, absolute and normalized */
+	size_t n_mountpoints;
 };
 
 /* Read BUNDLE/config.json's root.path and the mount at it. Fails only if the bundle or the
  * path cannot be read; a rootfs that is not an overlay has ->overlay false. */
 int rootfs_from_bundle(const char *bundle, struct rootfs *ret, struct error *err);
 void rootfs_release(struct rootfs *r);
+
+/* True if path is a mount destination or a directory above one: what the runtime resolves
+ * while mounting, so a symlink there would move a mount elsewhere. */
+bool rootfs_on_mount_path(const struct rootfs *rf, const char *path);
+/* True if path is a mount destination itself. */
+bool rootfs_is_mountpoint(const struct rootfs *rf, const char *path);
 
 /* True if a and b name the same directory (both resolved). */
 bool rootfs_same_dir(const char *a, const char *b);

@@ -25,11 +25,6 @@
 #define REPOSITORIES_MAX (16u * 1024 * 1024)
 #define SMALL_FILE_MAX 256
 
-static bool is_hex64(const char *s, size_t n)
-{
-	return n == DIGEST_HEX_LEN && strspn(s, "0123456789abcdef") == DIGEST_HEX_LEN;
-}
-
 /* Scan repositories.json ({"Repositories": {REPO: {REPO:TAG: "sha256:ID"}}}) for the image a
  * name means (want_name), or for the name an image ID has (want_id). The first matching
  * reference in sorted order wins, so the answer does not depend on the file's order. */
@@ -64,7 +59,7 @@ static int scan_repositories(int dirfd, const char *want_name, const char *want_
 	if (!best)
 		r = error_set(err, -ENOENT, "docker-storage: no image '%s'",
 			      want_name ? want_name : want_id);
-	else if (!is_hex64(best_id, strlen(best_id)))
+	else if (!digest_is_hex(best_id))
 		r = error_set(err, -EBADMSG, "docker-storage: '%s' maps to a malformed ID", best);
 	else if ((ret_id && !(*ret_id = strdup(best_id))) || !(*ret_name = strdup(best)))
 		r = -ENOMEM;
@@ -88,7 +83,7 @@ static int id_from_prefix(int dirfd, const char *want, char **ret_id, struct err
 		return -ENOENT;
 	TAKE_FD(fd);
 	while ((de = readdir(d)))
-		if (is_hex64(de->d_name, strlen(de->d_name)) && strncmp(de->d_name, hex, n) == 0 &&
+		if (digest_is_hex(de->d_name) && strncmp(de->d_name, hex, n) == 0 &&
 		    found++ == 0 && !(*ret_id = strdup(de->d_name)))
 			found = SIZE_MAX;
 	closedir(d);
@@ -150,7 +145,7 @@ static int locate_layer(struct image *img, size_t i, struct digest *chain, struc
 	r = read_small(img->dirfd, path, &cache_id, err);
 	if (r < 0)
 		return r;
-	if (!is_hex64(cache_id, strlen(cache_id)))
+	if (!digest_is_hex(cache_id))
 		return error_set(err, -EBADMSG, "docker-storage: %s is malformed", path);
 	img->layers[i].location = strdup_printf("overlay2/%s/diff", cache_id);
 	return img->layers[i].location ? 0 : -ENOMEM;

@@ -16,18 +16,6 @@
 
 #define STORAGE_JSON_MAX (64u * 1024 * 1024)
 
-static bool is_hex_id(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n != DIGEST_HEX_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
 static json_t *read_json_array(int dirfd, const char *path, struct error *err)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -207,7 +195,7 @@ static int layer_chain(struct image *img, const char *top, struct error *err)
 	while (id) {
 		json_t *found = NULL;
 
-		if (!is_hex_id(id)) {
+		if (!digest_is_hex(id)) {
 			r = error_set(err, -EBADMSG, "storage: malformed layer id '%.80s'", id);
 			goto out;
 		}
@@ -266,7 +254,7 @@ int storage_open(struct image *img, const struct image_options *opts, struct err
 		goto out;
 	id = json_string_value(json_object_get(entry, "id"));
 	top = json_string_value(json_object_get(entry, "layer"));
-	if (!is_hex_id(id) || (top && !is_hex_id(top))) {
+	if (!digest_is_hex(id) || (top && !digest_is_hex(top))) {
 		r = error_set(err, -EBADMSG, "storage: image '%s' has a malformed id or layer",
 			      img->location);
 		goto out;

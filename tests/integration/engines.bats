@@ -524,3 +524,25 @@ symlink_layer() {
 	run "$IMPRINT" inspect "${cs[@]}" "containerd:$digest"
 	assert_error inspect
 }
+
+@test "docker: a symlink where the runtime mounts, put in the container's layer before start, is refused" {
+	local mode id upper
+	for mode in imprintd "no imprintd"; do
+		[ "$mode" = imprintd ] || stop_imprintd
+		tdocker create --name "mnt-$N" --network none --runtime imprint --entrypoint /bin/echo \
+			"$IMAGE" container-ran >/dev/null
+		id=$(tdocker inspect -f '{{.Id}}' "mnt-$N")
+		upper=$D_ROOT/overlay2/$(cat "$D_ROOT/image/overlay2/layerdb/mounts/$id/mount-id")/diff
+		# /dev/shm gets a tmpfs: through a symlink it would hide the image's /etc instead
+		mkdir -p "$upper/dev"
+		ln -s /etc "$upper/dev/shm"
+		run tdocker start -a "mnt-$N"
+		[ "$status" -ne 0 ] || fail "$mode: started: $output"
+		[[ "$output" == *"imprint: refused"*"/dev/shm: where the runtime mounts"* ]] || fail "$mode: $output"
+		# the control: the same container without the symlink starts
+		rm "$upper/dev/shm"
+		run tdocker start -a "mnt-$N"
+		[ "$status" -eq 0 ] && [ "$output" = container-ran ] || fail "$mode: clean: $output"
+		N=$((N + 1))
+	done
+}
