@@ -118,10 +118,14 @@ static void print_human(json_t *o)
 	if (json_array_size(layers))
 		printf("Layers:\n");
 	json_array_foreach(layers, i, l) {
-		printf("  %2zu %s %s %lld\n     diffID %s\n", i,
+		char size[32] = "-"; /* unknown: a store keeps the layer unpacked */
+
+		if (json_is_integer(json_object_get(l, "size")))
+			snprintf(size, sizeof(size), "%lld",
+				 (long long)json_integer_value(json_object_get(l, "size")));
+		printf("  %2zu %s %s %s\n     diffID %s\n", i,
 		       json_string_value(json_object_get(l, "digest")),
-		       json_string_value(json_object_get(l, "mediaType")),
-		       (long long)json_integer_value(json_object_get(l, "size")),
+		       json_string_value(json_object_get(l, "mediaType")), size,
 		       json_string_value(json_object_get(l, "diffID")) ?: "-");
 	}
 	if (!json_string_value(json_object_get(o, "configDigest")))
