@@ -97,6 +97,16 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 	return read_fd(fd, max, ret, ret_len);
 }
 
+int read_line_at(int dirfd, const char *path, size_t max, char **ret)
+{
+	size_t len;
+	int r = read_file_at(dirfd, path, max, ret, &len);
+
+	while (r >= 0 && len && ((*ret)[len - 1] == '\n' || (*ret)[len - 1] == ' '))
+		(*ret)[--len] = '\0';
+	return r;
+}
+
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);

@@ -14,6 +14,10 @@ int openat_beneath(int dirfd, const char *path, int flags);
  * Returns -EFBIG if it is larger than max bytes. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
 
+/* A one-line file below dirfd (an engine's record: an ID, a digest), as read_file_at() but
+ * without trailing newlines and spaces. */
+int read_line_at(int dirfd, const char *path, size_t max, char **ret);
+
 /* The same for a path the user named (follows symlinks, may be absolute). */
 int read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 /* Read fd to its end (a regular file, pipe or socket: stdin), at most max bytes. */

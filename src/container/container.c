@@ -3,7 +3,6 @@
  * or judge its layers by content; then bind the verdict to what will actually run: the
  * rootfs mount's layers and the container's own read-write layer. */
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,7 +14,6 @@
 #include "container.h"
 #include "docker.h"
 #include "rootfs.h"
-#include "fingerprint/layer.h"
 
 #define STATE_MAX (1u << 20)
 #define CONTAINERS_JSON_MAX (64u << 20)
@@ -124,16 +122,13 @@ static void check_shadow(const struct rootfs *rf, const char *upper_dir,
 			 const struct fingerprint *fp, const struct fingerprint_options *fo,
 			 struct verify_result *res)
 {
-	_cleanup_close_ int fd = open(upper_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	/* walked whole: the excludes (/dev, /proc...) are where the runtime mounts */
-	struct walk_options wo = { .overlay = true, .threads = 1 };
 	struct table upper = { 0 };
 	struct error err = { 0 };
 
-	if (fd < 0 || layer_read_dir(fd, &wo, &upper, &err) < 0) {
+	/* read whole: the excludes (/dev, /proc...) are where the runtime mounts */
+	if (rootfs_read_layer(upper_dir, &upper, &err) < 0) {
 		verify_refuse(res, "integrity", NULL, "cannot read the container layer %s: %s",
-			      upper_dir, err.message[0] ? err.message : strerror(errno));
-		table_release(&upper);
+			      upper_dir, err.message);
 		return;
 	}
 	check_mount_paths(rf, &upper, res);

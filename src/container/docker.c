@@ -9,7 +9,7 @@
 
 #include "basic/fs.h"
 #include "docker.h"
-#include "fingerprint/layer.h"
+#include "rootfs.h"
 
 #define CONFIG_V2_MAX (8u << 20)
 #define MOUNT_ID_MAX 256
@@ -31,16 +31,6 @@ static int split_rootfs(const char *path, char **ret_root, char **ret_mount_id)
 	*ret_mount_id = strndup(id, (size_t)(end - id));
 	*ret_root = strndup(path, (size_t)(at - 9 - path));
 	return *ret_mount_id && *ret_root ? 0 : -ENOMEM;
-}
-
-static int read_trimmed(int dirfd, const char *path, size_t max, char **ret)
-{
-	size_t len;
-	int r = read_file_at(dirfd, path, max, ret, &len);
-
-	while (r >= 0 && len && strchr("\n ", (*ret)[len - 1]))
-		(*ret)[--len] = '\0';
-	return r;
 }
 
 /* The image ID in containers/<id>/config.v2.json ("Image": "sha256:<hex>"). */
@@ -83,7 +73,7 @@ int docker_container_find(const char *rootfs_path, const char *id, struct docker
 	path = strdup_printf("image/overlay2/layerdb/mounts/%s/mount-id", id);
 	if (fd < 0 || !path)
 		return fd < 0 ? -ENOENT : -ENOMEM;
-	r = read_trimmed(fd, path, MOUNT_ID_MAX, &recorded);
+	r = read_line_at(fd, path, MOUNT_ID_MAX, &recorded);
 	if (r < 0)
 		return -ENOENT; /* not a store that knows this container */
 	if (strcmp(recorded, mount_id) != 0)
@@ -163,15 +153,12 @@ static const char *init_entry_problem(const struct entry *e, const struct finger
 void docker_check_init_layer(const char *init_dir, const struct fingerprint *fp,
 			     struct verify_result *res)
 {
-	_cleanup_close_ int fd = open(init_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct walk_options wo = { .overlay = true, .threads = 1 };
 	struct table init = { 0 };
 	struct error err = { 0 };
 
-	if (fd < 0 || layer_read_dir(fd, &wo, &init, &err) < 0) {
+	if (rootfs_read_layer(init_dir, &init, &err) < 0) {
 		verify_refuse(res, "integrity", NULL, "cannot read the container's init layer %s: %s",
-			      init_dir, err.message[0] ? err.message : strerror(errno));
-		table_release(&init);
+			      init_dir, err.message);
 		return;
 	}
 	for (size_t i = 0; i < init.n; i++) {

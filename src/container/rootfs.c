@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The rootfs of a bundle and its overlay layers (rootfs.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "basic/fs.h"
 #include "basic/macro.h"
+#include "fingerprint/layer.h"
 #include "rootfs.h"
 
 #define CONFIG_MAX (4u << 20)
@@ -184,6 +186,23 @@ bool rootfs_is_mountpoint(const struct rootfs *rf, const char *path)
 		if (strcmp(rf->mountpoints[i], path) == 0)
 			return true;
 	return false;
+}
+
+int rootfs_read_layer(const char *dir, struct table *ret, struct error *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct walk_options wo = { .overlay = true, .threads = 1 };
+	int r;
+
+	if (fd < 0)
+		return error_set(err, -errno, "%m");
+	r = layer_read_dir(fd, &wo, ret, err);
+	if (r < 0) {
+		table_release(ret);
+		if (!err->message[0])
+			error_set(err, r, "%s", strerror(-r));
+	}
+	return r;
 }
 
 bool rootfs_same_dir(const char *a, const char *b)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "basic/error.h"
+#include "fingerprint/table.h"
 
 #define ROOTFS_LOWER_MAX 1024
 #define ROOTFS_MOUNTS_MAX 1024
@@ -33,6 +34,11 @@ void rootfs_release(struct rootfs *r);
 bool rootfs_on_mount_path(const struct rootfs *rf, const char *path);
 /* True if path is a mount destination itself. */
 bool rootfs_is_mountpoint(const struct rootfs *rf, const char *path);
+
+/* Read one of the mount's layer directories (the container's own, Docker's init layer) whole,
+ * no excludes, with overlayfs's whiteouts and opaque markers; a symlink in its place is
+ * refused. err says why it could not be read. */
+int rootfs_read_layer(const char *dir, struct table *ret, struct error *err);
 
 /* True if a and b name the same directory (both resolved). */
 bool rootfs_same_dir(const char *a, const char *b);

@@ -97,17 +97,13 @@ static int id_from_prefix(int dirfd, const char *want, char **ret_id, struct err
 	return found ? 0 : -ENOENT;
 }
 
-/* A small map file (cache-id, diff) as a string without the trailing newline. */
-static int read_small(int dirfd, const char *path, char **ret, struct error *err)
+/* A one-line map file (cache-id, diff). */
+static int read_record(int dirfd, const char *path, char **ret, struct error *err)
 {
-	size_t len;
-	int r = read_file_at(dirfd, path, SMALL_FILE_MAX, ret, &len);
+	int r = read_line_at(dirfd, path, SMALL_FILE_MAX, ret);
 
-	if (r < 0)
-		return error_set(err, r, "docker-storage: cannot read %s: %s", path, strerror(-r));
-	while (len && ((*ret)[len - 1] == '\n' || (*ret)[len - 1] == ' '))
-		(*ret)[--len] = '\0';
-	return 0;
+	return r < 0 ? error_set(err, r, "docker-storage: cannot read %s: %s", path, strerror(-r))
+		     : 0;
 }
 
 /* Layer i's directory through the layerdb: chain ID -> cache-id -> overlay2/<cache-id>/diff. */
@@ -132,7 +128,7 @@ static int locate_layer(struct image *img, size_t i, struct digest *chain, struc
 	path = dir ? strdup_printf("%s/diff", dir) : NULL;
 	if (!path)
 		return -ENOMEM;
-	r = read_small(img->dirfd, path, &diff, err);
+	r = read_record(img->dirfd, path, &diff, err);
 	if (r < 0)
 		return r;
 	if (digest_parse(diff, &d) < 0 || !digest_equal(&d, &img->layers[i].diff_id))
@@ -142,7 +138,7 @@ static int locate_layer(struct image *img, size_t i, struct digest *chain, struc
 	path = strdup_printf("%s/cache-id", dir);
 	if (!path)
 		return -ENOMEM;
-	r = read_small(img->dirfd, path, &cache_id, err);
+	r = read_record(img->dirfd, path, &cache_id, err);
 	if (r < 0)
 		return r;
 	if (!digest_is_hex(cache_id))

@@ -192,6 +192,7 @@ static void name_nearest(const struct store *s, const struct fingerprint *fp,
 	json_t *best = NULL;
 	size_t best_diffs = SIZE_MAX;
 	int best_common = -1;
+	struct digest root;
 
 	for (size_t p = 0; p < s->n_policies; p++) {
 		json_t *v;
@@ -199,7 +200,6 @@ static void name_nearest(const struct store *s, const struct fingerprint *fp,
 
 		json_array_foreach(json_object_get(s->policies[p].doc, "images"), k, v) {
 			struct verify_result probe;
-			struct digest root;
 			int common = layers_in_common(v, fp);
 			size_t diffs;
 
@@ -219,8 +219,6 @@ static void name_nearest(const struct store *s, const struct fingerprint *fp,
 	}
 	if (!best)
 		return;
-	struct digest root;
-
 	json_digest(json_object_get(best, "rootDigest"), &root);
 	take_entry_identity(best, res);
 	name_files(fp, &root, o, res);
@@ -439,8 +437,7 @@ int verify_result_from_json(json_t *j, struct verify_result *res)
 	res->policy_serial = json_integer_value(json_object_get(j, "policySerial"));
 	snprintf(res->image_id, sizeof(res->image_id), "%s",
 		 json_string_value(json_object_get(j, "imageId")) ?: "");
-	if (strlen(res->image_id) != DIGEST_HEX_LEN ||
-	    strspn(res->image_id, "0123456789abcdef") != DIGEST_HEX_LEN)
+	if (!digest_is_hex(res->image_id))
 		res->image_id[0] = '\0';
 	digest_from_json(json_object_get(digests, "manifest"), &res->has_manifest, &res->manifest);
 	digest_from_json(json_object_get(digests, "config"), &res->has_config, &res->config);
