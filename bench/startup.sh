@@ -253,7 +253,8 @@ write_conf() {
 	"$IMPRINT" policy sign "$2" --key "$CONF/signer.key" -o "$d/policy.d/base.dsse" >/dev/null
 	: >"$d/audit.jsonl"
 	hook_argv "$1"
-	printf '%s\n' imprint "${CMD[@]:1}" | jq -R . | jq -s --arg imprint "$IMPRINT" '{
+	# podman runs the small front imprint-hook beside IMPRINT, as the shipped hooks.d file does
+	printf '%s\n' imprint-hook "${CMD[@]:2}" | jq -R . | jq -s --arg imprint "$HOOK_BIN" '{
 		version: "1.0.0",
 		hook: { path: $imprint, args: . },
 		when: { always: true },
@@ -572,7 +573,10 @@ setup() {
 	safe_rm "$CONF" "$BUNDLES" "$TSTORE" "$TRUNROOT" "$SOCKS" "$D_DIR" "$C_DIR" "$BIN"
 	mkdir -p "$CONF/keys" "$CONF/fps" "$CONF/nohooks" "$BUNDLES" "$BIN" "$D_DIR" "$C_DIR"
 	mkdir -m 0700 "$SOCKS"
-	# the small front built next to IMPRINT (what is installed), else imprint itself as the wrapper
+	# the small fronts built next to IMPRINT (what is installed), else imprint itself under their
+	# names (it does the same, more slowly)
+	HOOK_BIN=$(dirname "$IMPRINT")/imprint-hook
+	[ -x "$HOOK_BIN" ] || HOOK_BIN=$IMPRINT
 	if [ -x "$(dirname "$IMPRINT")/imprint-runc" ]; then
 		ln -sfn "$(dirname "$IMPRINT")/imprint-runc" "$BIN/imprint-runc"
 	else

@@ -40,10 +40,11 @@ run "$IMPRINT" policy init "$DEMO/base.json" --name base
 run "$IMPRINT" policy add "$DEMO/base.json" "oci:$DEMO/busybox:latest" --image-name localhost/busybox
 run "$IMPRINT" policy sign "$DEMO/base.json" --key "$DEMO/signer.key" -o "$DEMO/etc/policy.d/base.dsse"
 cp "$DEMO/signer.pub" "$DEMO/etc/keys/"
-# The shipped hooks.d file, pointed at this binary and this demo's store (a real install uses
-# the defaults: /etc/imprint/policy.d, /etc/imprint/keys; docs/hooks.md).
+# The shipped hooks.d file, pointed at the imprint-hook built beside this binary and at this
+# demo's store (a real install uses the defaults: /etc/imprint/policy.d, /etc/imprint/keys;
+# docs/engines.md).
 mkdir -p "$DEMO/hooks.d"
-jq --arg bin "$IMPRINT" --arg d "$DEMO" '.hook.path = $bin | .hook.args += [
+jq --arg bin "$(dirname "$IMPRINT")/imprint-hook" --arg d "$DEMO" '.hook.path = $bin | .hook.args += [
 	"--policy-dir", "\($d)/etc/policy.d", "--keys-dir", "\($d)/etc/keys",
 	"--state-dir", "\($d)/state", "--fingerprint-dir", "\($d)/etc/fingerprints",
 	"--audit-log", "\($d)/audit.jsonl"]' "$top/data/hooks.d/imprint.json" >"$DEMO/hooks.d/imprint.json"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SHA-256 digests: the "sha256:<64 hex>" strings of OCI, and streaming hashing through OpenSSL EVP
- * (which uses the CPU's SHA extensions). */
+/* SHA-256 digests as OCI writes them: "sha256:<64 hex>" and the bare hex of engines' IDs. Text
+ * only, libc only (hashing is basic/sha256.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -16,9 +16,6 @@ struct digest {
 	uint8_t bytes[DIGEST_SIZE];
 };
 
-struct sha256 {
-	void *ctx; /* EVP_MD_CTX */
-};
 
 /* Parse "sha256:<64 lowercase hex>". Returns -EINVAL if malformed, -EOPNOTSUPP for another
  * algorithm. */
@@ -32,14 +29,6 @@ char *digest_format(const struct digest *d, char buf[static DIGEST_STRING_MAX]);
 /* Format as 64 hex characters (buf of DIGEST_HEX_LEN + 1); returns buf. */
 char *digest_format_hex(const struct digest *d, char buf[static DIGEST_HEX_LEN + 1]);
 bool digest_equal(const struct digest *a, const struct digest *b);
-
-int sha256_init(struct sha256 *s);
-void sha256_update(struct sha256 *s, const void *data, size_t len);
-/* Finish into ret and reset the context so it can hash again. */
-void sha256_final(struct sha256 *s, struct digest *ret);
-void sha256_release(struct sha256 *s);
-/* One-shot hash of a buffer. */
-int sha256_buffer(const void *data, size_t len, struct digest *ret);
 
 /* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
 void hex_encode(const uint8_t *in, size_t len, char *out);

@@ -8,7 +8,7 @@
 
 #include "basic/fs.h"
 #include "cli.h"
-#include "daemon/imprintd.h"
+#include "daemon/client.h"
 
 static int report(const struct cli *c, const char *msg)
 {

@@ -141,10 +141,7 @@ struct container_request {
 	const char *storage_root; /* containers-storage root, NULL: from the bundle */
 	unsigned threads;
 	pid_t pid;                /* the container's init, once created (0: not yet) */
-	const char *runc_root;    /* imprint-runc: runc's --root, so imprintd finds the container */
 	const char *setup_error;  /* set: refuse at once (a bad state document, say) */
-	bool *ret_protecting;     /* if set: true when imprintd queued the container for
-				   * protection (the caller waits until it is armed) */
 };
 
 /* Decide for a container (hook and runtime wrapper): ask imprintd (which also protects it when

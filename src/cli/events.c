@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "basic/clock.h"
 #include "basic/fs.h"
 #include "cli.h"
 #include "daemon/events_db.h"
@@ -37,14 +38,6 @@ static void help(void)
 
 enum { OPT_SINCE = 0x200, OPT_UNTIL, OPT_CONTAINER, OPT_KIND, OPT_LIMIT, OPT_DB };
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* A duration back from now ("90s", "15m", "2h", "7d", "90") or a UTC time. */
 static int parse_when(const char *s, int64_t *ret)
 {
@@ -57,7 +50,7 @@ static int parse_when(const char *s, int64_t *ret)
 
 		if (end != s + n - 1 || days <= 0 || days > 100000)
 			return -EINVAL;
-		*ret = now_us() - (int64_t)(days * 86400e6);
+		*ret = clock_realtime_us() - (int64_t)(days * 86400e6);
 		return 0;
 	}
 	if (strchr(s, '-')) {
@@ -71,7 +64,7 @@ static int parse_when(const char *s, int64_t *ret)
 	secs = parse_duration(s); /* milliseconds */
 	if (secs <= 0)
 		return -EINVAL;
-	*ret = now_us() - secs * 1000;
+	*ret = clock_realtime_us() - secs * 1000;
 	return 0;
 }
 

@@ -9,10 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "basic/clock.h"
 #include "basic/fs.h"
 #include "cli.h"
 #include "verify/audit.h"
-#include "daemon/imprintd.h"
+#include "daemon/client.h"
 #include "container/container.h"
 
 static void help(void)
@@ -36,17 +37,6 @@ static void help(void)
 	       "Exit codes: 0 allowed (or monitor mode), 1 refused.\n");
 }
 
-/* The container's first process from the OCI state: imprintd protects the container from it
- * once it is allowed (docs/daemon.md). */
-static pid_t oci_state_pid(const char *buf, size_t len)
-{
-	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	json_int_t pid = json_integer_value(json_object_get(j, "pid"));
-
-	json_decref(j);
-	return pid > 0 && pid < (1 << 22) ? (pid_t)pid : 0;
-}
-
 int container_decide(const struct container_request *rq, const struct check_options *co,
 		     char **ret_line)
 {
@@ -54,8 +44,9 @@ int container_decide(const struct container_request *rq, const struct check_opti
 	struct fingerprint_options fo;
 	struct container_options cto = { .storage_root = rq->storage_root, .fingerprint = &fo };
 	struct verify_result res;
+	_cleanup_free_ char *line = NULL;
 	struct error err = { 0 }, ask_err = { 0 };
-	int64_t start = verify_clock_us();
+	int64_t start = clock_monotonic_us();
 	bool answered = false;
 	int r;
 
@@ -64,12 +55,10 @@ int container_decide(const struct container_request *rq, const struct check_opti
 	verify_result_init(&res, rq->id ? rq->id : "container");
 	if (rq->setup_error) {
 		verify_refuse(&res, "error", NULL, "%s", rq->setup_error);
-	} else if (!co->paranoid && (r = imprintd_ask(co->socket_path, rq->id, rq->bundle,
-						      rq->storage_root, co->verify.mode, rq->pid,
-						      rq->runc_root, &res, &ask_err)) >= 0) {
+	} else if (!co->paranoid && imprintd_ask(co->socket_path, rq->id, rq->bundle,
+						 rq->storage_root, co->verify.mode, rq->pid, NULL,
+						 &res, &ask_err) >= 0) {
 		answered = true; /* the same checks, with imprintd's verified-layer cache */
-		if (rq->ret_protecting)
-			*rq->ret_protecting = r == 1;
 	} else if ((r = store_load(&co->store, &store, &err)) < 0) {
 		verify_refuse(&res, "policy-store", NULL, "%s",
 			      err.message[0] ? err.message : strerror(-r));
@@ -78,16 +67,10 @@ int container_decide(const struct container_request *rq, const struct check_opti
 	}
 	if (!answered)
 		verify_finish(&res, &co->verify);
-	res.elapsed_us = verify_clock_us() - start;
-	audit_record(co->audit_log, rq->event, rq->id, &res);
-	if (res.refused) {
-		_cleanup_free_ char *line = verify_result_line(&res);
-
-		fprintf(stderr, "imprint: %s%s\n", line ? line : "refused",
-			res.allowed ? "" : "; the container is not started");
-		if (ret_line)
-			*ret_line = TAKE_PTR(line);
-	}
+	res.elapsed_us = clock_monotonic_us() - start;
+	line = audit_decision(co->audit_log, rq->event, rq->id, &res);
+	if (ret_line)
+		*ret_line = TAKE_PTR(line);
 	r = res.allowed ? EXIT_OK : EXIT_NEGATIVE;
 	verify_result_release(&res);
 	return r;

@@ -63,6 +63,9 @@ int main(int argc, char **argv)
 		return verb_runtime(argc, argv);
 	if (strcmp(base, "imprintd") == 0)
 		return verb_daemon(argc, argv);
+	/* the name hooks.d files give the small front (src/cli/hook_front.c): the same hook */
+	if (strcmp(base, "imprint-hook") == 0)
+		return verb_hook(argc, argv);
 
 	while ((c = getopt_long(argc, argv, "+vVh", options, NULL)) != -1) {
 		switch (c) {

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* imprint-runc, the small front: an engine calls its runtime four or more times per container
  * (create, start, state, delete...), and only `create` and `run` need imprint. Every other
- * command goes straight to the real runc from here, a program that links nothing but libc
- * (loading imprint's libraries costs milliseconds per call); `create`, `run` and the wrapper's
- * own help are handed, with the arguments exactly as given, to `imprint` next to this program
- * (as imprint-runc: src/cli/runtime.c). A bad configuration is the full wrapper's to judge for
- * create and run; for the other commands it is a warning, as there. */
+ * command goes straight to the real runc from here, a program that links only libc and
+ * jansson (loading imprint's libraries costs milliseconds per call). `create` with imprintd
+ * running is done here too (runc_create.h): imprintd answers from its cache. What needs
+ * imprint itself is handed, with the arguments exactly as given, to `imprint` next to this
+ * program (as imprint-runc: src/cli/runtime.c): `run`, `create` without imprintd or when it
+ * does not answer (then with --imprint-paranoid=yes: verified before runc creates anything),
+ * a bad configuration (the full wrapper refuses create and run; for the other commands it is a
+ * warning, as there), and the wrapper's own help. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,31 +19,11 @@
 
 #include "basic/macro.h"
 #include "conf.h"
+#include "front.h"
 #include "runc_args.h"
+#include "runc_create.h"
 
 #define ARGS_MAX 4096
-
-/* `imprint` in this program's directory; -ELOOP if that is this program itself (a copy put
- * in its place would exec itself forever). */
-static int full_wrapper(char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-	struct stat self, full;
-	char *slash;
-
-	if (n <= 0)
-		return -errno;
-	buf[n] = '\0';
-	slash = strrchr(buf, '/');
-	if (!slash || (size_t)(slash - buf) + sizeof("/imprint") > len)
-		return -ENAMETOOLONG;
-	memcpy(slash, "/imprint", sizeof("/imprint"));
-	if (stat("/proc/self/exe", &self) < 0 || stat(buf, &full) < 0)
-		return -errno;
-	if (self.st_dev == full.st_dev && self.st_ino == full.st_ino)
-		return -ELOOP;
-	return 0;
-}
 
 /* create, run, or the wrapper's help (given: the arguments before conf took its own). */
 static bool needs_imprint(const struct runc_call *rc, int argc, char **given)
@@ -50,14 +33,55 @@ static bool needs_imprint(const struct runc_call *rc, int argc, char **given)
 	return rc->command && (strcmp(rc->command, "create") == 0 || strcmp(rc->command, "run") == 0);
 }
 
+/* Exec the full wrapper with the arguments as given; paranoid: with --imprint-paranoid=yes
+ * first (imprintd did not answer: the full wrapper verifies before runc creates anything). */
+static int exec_full(char **given, int n_given, bool paranoid)
+{
+	char *args[ARGS_MAX + 2];
+	int n = 0;
+
+	args[n++] = (char *)"imprint-runc";
+	if (paranoid)
+		args[n++] = (char *)CONF_RUNTIME_PREFIX "paranoid=yes";
+	for (int i = 1; i < n_given; i++)
+		args[n++] = given[i];
+	args[n] = NULL;
+	return front_exec_imprint("imprint-runc", args); /* refused: nothing was verified */
+}
+
+#define NOT_HERE (-2)
+
+/* `create` through imprintd, here (runc_create.h); RUNC_CREATE_UNANSWERED if imprintd was
+ * asked and did not answer; NOT_HERE (nothing done) when the full wrapper is to do it. */
+static int create_here(char **argv, const struct runc_call *rc, const struct conf *conf)
+{
+	struct front_settings rs;
+	_cleanup_free_ char *bundle = NULL;
+	char cwd[PATH_MAX];
+	const char *runc;
+
+	front_settings_init(&rs, conf);
+	if (!rc->id || !runc_create_asks_imprintd(rc, &rs))
+		return NOT_HERE;
+	if (rc->bundle)
+		bundle = realpath(rc->bundle, NULL);
+	else if (getcwd(cwd, sizeof(cwd)))
+		bundle = realpath(cwd, NULL);
+	runc = runc_find(conf_get(conf, "runtime"));
+	if (!bundle || !runc)
+		return NOT_HERE; /* the full wrapper says why */
+	argv[0] = (char *)"runc";
+	return runc_create_via_imprintd(runc, argv, rc, bundle, &rs);
+}
+
 int main(int argc, char **argv)
 {
 	_cleanup_(conf_freep) struct conf *conf = NULL;
-	char *given[ARGS_MAX + 1], path[PATH_MAX];
+	char *given[ARGS_MAX + 1];
 	struct error err = { 0 };
 	struct runc_call rc;
 	const char *runc;
-	int n_given;
+	int n_given, r;
 
 	if (argc > ARGS_MAX) {
 		fprintf(stderr, "imprint-runc: more than %d arguments\n", ARGS_MAX);
@@ -68,17 +92,14 @@ int main(int argc, char **argv)
 	argc = conf_runtime_args(argc, argv, &conf, &err);
 	runc_call_parse(argc, argv, &rc);
 	if (needs_imprint(&rc, n_given, given)) {
-		int r = full_wrapper(path, sizeof(path));
-
-		if (r < 0) {
-			fprintf(stderr, "imprint-runc: no imprint beside it (%s): %s\n", path,
-				strerror(-r));
-			return 2;
-		}
-		given[0] = (char *)"imprint-runc";
-		execv(path, given);
-		fprintf(stderr, "imprint-runc: cannot run %s: %m\n", path);
-		return 2; /* refused: nothing was verified */
+		/* create through imprintd here, unless a bad configuration must refuse it */
+		r = err.message[0] || strcmp(rc.command ? rc.command : "", "create") != 0
+			    ? NOT_HERE : create_here(argv, &rc, conf);
+		if (r == NOT_HERE)
+			return exec_full(given, n_given, false);
+		if (r == RUNC_CREATE_UNANSWERED)
+			return exec_full(given, n_given, true);
+		return r;
 	}
 	runc = runc_find(conf_get(conf, "runtime"));
 	if (!runc) {

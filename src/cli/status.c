@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "daemon/imprintd.h"
+#include "daemon/client.h"
 
 #define EXIT_NOT_RUNNING 3
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "basic/clock.h"
 #include "cli.h"
 #include "verify/audit.h"
 
@@ -44,7 +45,7 @@ int verb_verify(int argc, char **argv)
 	struct check_options co;
 	struct source_options so;
 	struct error err = { 0 }, conf_err = { 0 };
-	int64_t start = verify_clock_us();
+	int64_t start = clock_monotonic_us();
 	int opt, r;
 
 	source_options_init(&so);
@@ -94,7 +95,7 @@ int verb_verify(int argc, char **argv)
 						     .threads = so.threads },
 		      &co.verify, &res, NULL, NULL);
 	verify_finish(&res, &co.verify);
-	res.elapsed_us = verify_clock_us() - start;
+	res.elapsed_us = clock_monotonic_us() - start;
 	if (co.audit_log && *co.audit_log)
 		audit_record(co.audit_log, "verify", NULL, &res);
 	print_verdict(&c, &res);

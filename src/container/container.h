@@ -12,6 +12,7 @@
 
 #include "fingerprint/fingerprint.h"
 #include "policy/store.h"
+#include "oci_state.h"
 #include "verify/verify.h"
 
 struct container_options {
@@ -25,6 +26,3 @@ void verify_container(const struct store *s, const char *id, const char *bundle,
 		      const struct container_options *co, const struct verify_options *o,
 		      struct verify_result *res);
 
-/* The id and bundle from an OCI state document (the hook's stdin). */
-int oci_state_parse(const char *buf, size_t len, char **ret_id, char **ret_bundle,
-		    struct error *err);

@@ -24,6 +24,7 @@
 
 #include <sqlite3.h>
 
+#include "basic/clock.h"
 #include "basic/fs.h"
 #include "basic/log.h"
 #include "events_db.h"
@@ -378,14 +379,6 @@ int events_db_schema_version(struct events_db *db, int64_t *ret)
 	return read_version(db, ret, NULL);
 }
 
-static int64_t wall_clock_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
@@ -436,7 +429,7 @@ int events_db_insert(struct events_db *db, const struct event *ev, size_t n, str
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		r = insert_one(db, &ev[i], err);
 	if (r >= 0)
-		r = prune(db, wall_clock_us(), err);
+		r = prune(db, clock_realtime_us(), err);
 	if (r >= 0)
 		r = step_done(db, db->commit, err);
 	if (r < 0 && db->insert && !sqlite3_get_autocommit(db->h))
@@ -586,7 +579,7 @@ static void write_batch(struct events_writer *w)
 	taken = k;
 	w->dropped_recorded = w->dropped;
 	pthread_mutex_unlock(&w->lock);
-	if (lost && event_lost(NULL, "events-queue-full", lost, wall_clock_us(), &batch[k]) >= 0)
+	if (lost && event_lost(NULL, "events-queue-full", lost, clock_realtime_us(), &batch[k]) >= 0)
 		k++;
 	r = events_db_insert(w->db, batch, k, &err);
 	for (size_t i = 0; i < k; i++)
@@ -627,7 +620,7 @@ static void *writer_main(void *userdata)
 			last_prune = monotonic_us();
 		} else if (monotonic_us() - last_prune >= LOG_INTERVAL_US) {
 			pthread_mutex_unlock(&w->lock);
-			events_db_prune(w->db, wall_clock_us(), NULL);
+			events_db_prune(w->db, clock_realtime_us(), NULL);
 			pthread_mutex_lock(&w->lock);
 			last_prune = monotonic_us();
 		}

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* imprintd's request loop and its client.
+/* imprintd's request loop.
  *
  * Who owns what: the loop owns the listening socket, the layer cache (and so the fanotify fd)
- * and one connection at a time; requests are answered in order, each with a freshly loaded
- * policy store, so a policy change applies to the next request. The client (the hook, the
- * runtime wrapper) owns its connection and gives up after IMPRINTD_TIMEOUT_MS, verifying by
- * itself then.
+ * and one connection at a time; requests are answered in order, each with the policy store as
+ * it is on disk then (store_cache.h keeps it while nothing changed), so a policy change applies
+ * to the next request (the client: client.c).
  * Events and metrics (docs/events.md): each decision is handed to the events writer's bounded
  * queue and to the metrics registry, both without waiting on disk or on a scraper; the writer
  * thread and the metrics server thread own their own resources (events_db.c, metrics.c). */
@@ -19,12 +18,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "basic/clock.h"
 #include "alert_sink.h"
 #include "basic/fs.h"
+#include "basic/unix_socket.h"
 #include "events_db.h"
 #include "imprintd.h"
 #include "layer_cache.h"
@@ -32,10 +32,8 @@
 #include "container/container.h"
 #include "policy/policy.h"
 #include "protector.h"
+#include "store_cache.h"
 #include "sensor/watch.h"
-
-#define REQUEST_MAX (64u * 1024)
-#define ANSWER_MAX (4u * 1024 * 1024)
 
 static volatile sig_atomic_t stopping;
 
@@ -43,32 +41,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stopping = 1;
-}
-
-static int socket_address(const char *path, struct sockaddr_un *sa, struct error *err)
-{
-	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa->sun_path))
-		return error_set(err, -ENAMETOOLONG, "socket path too long: %s", path);
-	memcpy(sa->sun_path, path, strlen(path) + 1);
-	return 0;
-}
-
-static void set_timeout(int fd, int ms)
-{
-	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static bool peer_is_trusted(int fd)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
-	       (cred.uid == 0 || cred.uid == geteuid());
 }
 
 /* ---- events database and metrics (docs/events.md) ---- */
@@ -285,14 +257,14 @@ static bool protect_container(struct observers *ob, const struct store *store, j
 }
 
 static json_t *answer_verify(const struct imprintd_options *o, struct layer_cache *cache,
-			     struct observers *ob, json_t *req)
+			     struct store_cache *stores, struct observers *ob, json_t *req)
 {
-	int64_t start = verify_clock_us();
+	int64_t start = clock_monotonic_us();
 	const char *id = json_string_value(json_object_get(req, "id"));
 	const char *bundle = json_string_value(json_object_get(req, "bundle"));
 	const char *root = json_string_value(json_object_get(req, "storageRoot"));
 	const char *mode = json_string_value(json_object_get(req, "mode"));
-	_cleanup_(store_freep) struct store *store = NULL;
+	const struct store *store = NULL;
 	struct fingerprint_options fo;
 	struct container_options co = { .storage_root = root, .fingerprint = &fo };
 	struct verify_options vo = o->verify;
@@ -312,13 +284,13 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 	verify_result_init(&res, id);
 	if (!id || !bundle || bundle[0] != '/')
 		verify_refuse(&res, "error", NULL, "imprintd: malformed request");
-	else if ((r = store_load(&o->store, &store, &err)) < 0)
+	else if ((r = store_cache_get(stores, &store, &err)) < 0)
 		verify_refuse(&res, "policy-store", NULL, "%s",
 			      err.message[0] ? err.message : strerror(-r));
 	else
 		verify_container(store, id, bundle, &co, &vo, &res);
 	verify_finish(&res, &vo);
-	res.elapsed_us = verify_clock_us() - start;
+	res.elapsed_us = clock_monotonic_us() - start;
 	protecting = res.allowed && store && protect_container(ob, store, req, root, bundle, &res);
 	observers_cache(ob, cache);
 	observers_decision(ob, id, &res);
@@ -329,19 +301,17 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 	return j;
 }
 
-static json_t *answer_status(const struct imprintd_options *o, struct layer_cache *cache,
+static json_t *answer_status(struct layer_cache *cache, struct store_cache *stores,
 			     struct observers *ob)
 {
-	_cleanup_(store_freep) struct store *store = NULL;
-	struct store_options so = o->store;
+	const struct store *store = NULL;
 	struct layer_cache_stats st;
 	struct error err = { 0 };
 	json_t *j, *policies = json_array(), *rejected = json_array();
 
 	layer_cache_drain(cache);
 	layer_cache_stats(cache, &st);
-	so.record = false;
-	if (store_load(&so, &store, &err) >= 0) {
+	if (store_cache_get(stores, &store, &err) >= 0) {
 		for (size_t i = 0; i < store->n_policies; i++)
 			json_array_append_new(policies, json_pack(
 				"{s:s,s:s,s:I,s:s,s:I}", "name", store->policies[i].name, "file",
@@ -368,22 +338,22 @@ static json_t *answer_status(const struct imprintd_options *o, struct layer_cach
 }
 
 static void serve_one(const struct imprintd_options *o, struct layer_cache *cache,
-		      struct observers *ob, int fd)
+		      struct store_cache *stores, struct observers *ob, int fd)
 {
 	_cleanup_free_ char *buf = NULL, *text = NULL;
 	const char *op;
 	json_t *req = NULL, *answer = NULL;
 	size_t len;
 
-	set_timeout(fd, IMPRINTD_TIMEOUT_MS);
-	if (!peer_is_trusted(fd) || read_stream(fd, REQUEST_MAX, &buf, &len) < 0)
+	socket_set_timeout(fd, IMPRINTD_TIMEOUT_MS);
+	if (!socket_peer_is_trusted(fd) || read_stream(fd, IMPRINTD_REQUEST_MAX, &buf, &len) < 0)
 		return;
 	req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
 	op = json_string_value(json_object_get(req, "op"));
 	if (op && strcmp(op, "verify") == 0)
-		answer = answer_verify(o, cache, ob, req);
+		answer = answer_verify(o, cache, stores, ob, req);
 	else if (op && strcmp(op, "status") == 0)
-		answer = answer_status(o, cache, ob);
+		answer = answer_status(cache, stores, ob);
 	else
 		answer = json_pack("{s:s}", "error", "unknown request");
 	text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
@@ -393,40 +363,20 @@ static void serve_one(const struct imprintd_options *o, struct layer_cache *cach
 	json_decref(req);
 }
 
-static int listen_on(const char *path, struct error *err)
-{
-	_cleanup_free_ char *dir = path_parent(path);
-	struct sockaddr_un sa;
-	int fd, r = socket_address(path, &sa, err);
-
-	if (r < 0)
-		return r;
-	if (dir && mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return error_set(err, -errno, "cannot create %s: %m", dir);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return error_set(err, -errno, "socket: %m");
-	unlink(path); /* a stale socket from a previous run */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 64) < 0) {
-		r = error_set(err, -errno, "cannot listen on %s: %m", path);
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 int imprintd_run(const struct imprintd_options *o, struct error *err)
 {
 	_cleanup_(layer_cache_freep) struct layer_cache *cache = NULL;
+	_cleanup_(store_cache_freep) struct store_cache *stores = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	_cleanup_close_ int lfd = -1;
 	struct observers ob = { 0 };
 	int r = layer_cache_new(&cache, err);
 
+	if (r >= 0)
+		r = store_cache_new(&o->store, &stores, err);
 	if (r < 0)
 		return r;
-	lfd = listen_on(o->socket_path, err);
+	lfd = unix_socket_listen(o->socket_path, 64, err);
 	if (lfd < 0)
 		return lfd;
 	r = observers_start(o, &ob, err);
@@ -456,7 +406,7 @@ int imprintd_run(const struct imprintd_options *o, struct error *err)
 			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 			if (fd >= 0) {
-				serve_one(o, cache, &ob, fd);
+				serve_one(o, cache, stores, &ob, fd);
 				close(fd);
 			}
 		}
@@ -464,68 +414,5 @@ int imprintd_run(const struct imprintd_options *o, struct error *err)
 	}
 	observers_stop(&ob);
 	unlink(o->socket_path);
-	return r;
-}
-
-/* Connect, send the request, read the whole answer. */
-static int exchange(const char *socket_path, json_t *req, json_t **ret, struct error *err)
-{
-	_cleanup_free_ char *text = json_dumps(req, JSON_COMPACT), *buf = NULL;
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa;
-	size_t len;
-	int r;
-
-	if (!text || fd < 0)
-		return -ENOMEM;
-	r = socket_address(socket_path, &sa, err);
-	if (r < 0)
-		return r;
-	set_timeout(fd, IMPRINTD_TIMEOUT_MS);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return error_set(err, -errno, "imprintd at %s: %m", socket_path);
-	if (!peer_is_trusted(fd))
-		return error_set(err, -EPERM, "imprintd at %s is not run by root", socket_path);
-	r = send_all(fd, text, strlen(text));
-	if (r >= 0 && shutdown(fd, SHUT_WR) < 0)
-		r = -errno;
-	if (r >= 0)
-		r = read_stream(fd, ANSWER_MAX, &buf, &len);
-	if (r < 0)
-		return error_set(err, r, "imprintd at %s: %s", socket_path, strerror(-r));
-	*ret = json_loadb(buf, len, 0, NULL);
-	return *ret ? 0 : error_set(err, -EBADMSG, "imprintd at %s: malformed answer", socket_path);
-}
-
-int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
-		 const char *storage_root, enum verify_mode mode, pid_t pid, const char *runc_root,
-		 struct verify_result *res, struct error *err)
-{
-	json_t *req = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:s?}", "op", "verify", "id", id, "bundle",
-				bundle, "storageRoot", storage_root, "mode",
-				mode == VERIFY_MONITOR ? "monitor" : "enforce", "runcRoot", runc_root);
-
-	if (req && pid > 0)
-		json_object_set_new(req, "pid", json_integer(pid));
-	json_t *answer = NULL;
-	int r = req ? exchange(socket_path, req, &answer, err) : -ENOMEM;
-
-	json_decref(req);
-	if (r >= 0 && verify_result_from_json(answer, res) < 0)
-		r = error_set(err, -EBADMSG, "imprintd at %s: malformed verdict", socket_path);
-	else if (r >= 0)
-		r = json_is_true(json_object_get(answer, "protecting")) ? 1 : 0;
-	json_decref(answer);
-	return r;
-}
-
-int imprintd_status(const char *socket_path, json_t **ret, struct error *err)
-{
-	json_t *req = json_pack("{s:s}", "op", "status"), *answer = NULL;
-	int r = req ? exchange(socket_path, req, &answer, err) : -ENOMEM;
-
-	json_decref(req);
-	if (r >= 0)
-		*ret = answer;
 	return r;
 }

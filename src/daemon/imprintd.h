@@ -1,28 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* imprintd: the long-running verifier (docs/verify.md, "imprintd"). It answers "may this
- * container start?" over a unix socket, with the same checks as the hook, but reads each
- * layer directory once and keeps it verified in memory until fanotify reports a change.
- *
- * The protocol: the client connects, writes one JSON request and shuts down its write side;
- * the daemon answers with one JSON document and closes. Requests:
- *   {"op": "verify", "id": ID, "bundle": PATH, "storageRoot": PATH|null,
- *    "mode": "enforce"|"monitor", "pid": PID}  -> the verdict (verify_result_json); with a pid,
- *                                    an allowed container is protected as its policy entry says
-
- *   {"op": "status"}                 -> docs/daemon.md: cache figures, policies, enforcement
- *                                    layers, protected containers
- * Only root (or the daemon's own uid) may connect; the client checks the daemon is root too. */
+ * container start?" over a unix socket (the protocol and its client: client.h), with the same
+ * checks as the hook, but reads each layer directory once and keeps it verified in memory
+ * until fanotify reports a change. */
 #pragma once
 
-#include <jansson.h>
 #include <stdbool.h>
-#include <sys/types.h>
 
+#include "client.h"
 #include "policy/store.h"
 #include "verify/verify.h"
-
-#define IMPRINTD_SOCKET "/run/imprint/imprintd.sock"
-#define IMPRINTD_TIMEOUT_MS 20000
 
 struct imprintd_options {
 	const char *socket_path;
@@ -49,16 +36,3 @@ struct imprintd_options {
 
 /* Serve until SIGTERM or SIGINT. */
 int imprintd_run(const struct imprintd_options *o, struct error *err);
-
-/* Ask the daemon about a container. pid (0: none): the container's first process, from the
- * OCI state; if the container is allowed, imprintd protects it as its policy entry says.
- * runc_root (NULL: none): a plain runc container, found by its state there (imprint-runc).
- * 0 with res filled (its image, reasons, verdict), 1 if imprintd also queued the container
- * for protection (the caller waits until it is armed), or a negative errno if there is no
- * usable daemon (the caller then verifies by itself). */
-int imprintd_ask(const char *socket_path, const char *id, const char *bundle,
-		 const char *storage_root, enum verify_mode mode, pid_t pid, const char *runc_root,
-		 struct verify_result *res, struct error *err);
-
-/* The status document. */
-int imprintd_status(const char *socket_path, json_t **ret, struct error *err);

@@ -23,10 +23,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "basic/fs.h"
+#include "basic/unix_socket.h"
 #include "metrics.h"
 
 #define IO_TIMEOUT_MS 2000
@@ -348,13 +348,11 @@ static ssize_t read_head(int fd, char *buf, size_t cap)
 
 static void serve_one(struct metrics_server *s, int fd)
 {
-	struct timeval tv = { .tv_sec = IO_TIMEOUT_MS / 1000 };
 	char req[REQUEST_MAX];
 	const char *path;
 	size_t plen;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	socket_set_timeout(fd, IO_TIMEOUT_MS);
 	if (read_head(fd, req, sizeof(req)) <= 0)
 		return;
 	if (strncmp(req, "GET ", 4) != 0) {
@@ -407,30 +405,6 @@ static void *server_main(void *userdata)
 	return NULL;
 }
 
-static int listen_unix(const char *path, struct error *err)
-{
-	_cleanup_free_ char *dir = path_parent(path);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, r;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return error_set(err, -ENAMETOOLONG, "metrics socket path too long: %s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (dir && mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return error_set(err, -errno, "cannot create %s: %m", dir);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return error_set(err, -errno, "socket: %m");
-	unlink(path); /* a stale socket from a previous run */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 16) < 0) {
-		r = error_set(err, -errno, "cannot listen on %s: %m", path);
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
 static int listen_loopback(int port, struct error *err)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -463,7 +437,7 @@ int metrics_server_start(struct metrics *m, const char *unix_path, int tcp_port,
 	if (pipe2(s->stop, O_CLOEXEC) < 0)
 		return error_set(err, -errno, "pipe: %m");
 	if (unix_path && *unix_path) {
-		s->unix_fd = listen_unix(unix_path, err);
+		s->unix_fd = unix_socket_listen(unix_path, 16, err);
 		if (s->unix_fd < 0)
 			return s->unix_fd;
 		s->unix_path = strdup(unix_path);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "basic/clock.h"
 #include "alert.h"
 #include "basic/fs.h"
 
@@ -17,24 +18,13 @@ const char *alert_decision_to_string(enum alert_decision d)
 	return d < _ALERT_DECISION_MAX ? names[d] : "?";
 }
 
-static void now_rfc3339(char buf[64])
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, 64, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 64 - n, ".%09ldZ", ts.tv_nsec);
-}
-
 char *alert_format(const struct alert *a, bool json)
 {
 	char when[64], *s = NULL;
 	_cleanup_free_ char *output = NULL;
 	json_t *o, *f;
 
-	now_rfc3339(when);
+	time_format_rfc3339_now_ns(when);
 	output = strdup_printf("%s (decision=%s layer=%s container=%.12s pid=%d comm=%s "
 			       "exe=%s%s%s%s%s)", a->summary,
 			       alert_decision_to_string(a->decision), a->layer,

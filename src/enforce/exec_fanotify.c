@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "basic/clock.h"
 #include "basic/digest.h"
+#include "basic/sha256.h"
 #include "basic/fs.h"
 #include "exec_fanotify.h"
 
@@ -51,14 +53,6 @@ struct exec_fanotify {
 	struct exec_fanotify_stats stats;
 	struct verified verified[VERIFIED_SLOTS]; /* reader thread only */
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int hash_fd(int fd, struct digest *ret)
 {
@@ -238,7 +232,7 @@ static struct pending *pending_add(struct exec_fanotify *x, int fd)
 		if (!x->pending[i].used)
 			p = &x->pending[i];
 	if (p)
-		*p = (struct pending){ .fd = fd, .since_ms = now_ms(), .used = true };
+		*p = (struct pending){ .fd = fd, .since_ms = clock_monotonic_ms(), .used = true };
 	pthread_mutex_unlock(&x->lock);
 	return p;
 }
@@ -296,7 +290,7 @@ static void *watchdog_main(void *arg)
 	struct timespec tick = { .tv_nsec = 10 * 1000000 };
 
 	while (!x->stop) {
-		int64_t now = now_ms();
+		int64_t now = clock_monotonic_ms();
 		size_t late = 0;
 
 		nanosleep(&tick, NULL);

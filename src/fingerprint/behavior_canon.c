@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "basic/digest.h"
+#include "basic/sha256.h"
 #include "behavior.h"
 
 /* NULL sorts first. */

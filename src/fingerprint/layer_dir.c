@@ -34,6 +34,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "basic/sha256.h"
 #include "basic/fs.h"
 #include "basic/macro.h"
 #include "basic/mapped.h"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/sha256.h"
 #include "basic/fs.h"
 #include "basic/macro.h"
 #include "layer.h"

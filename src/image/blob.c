@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "basic/sha256.h"
 #include "basic/fs.h"
 #include "basic/macro.h"
 #include "blob.h"

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "basic/sha256.h"
 #include "basic/fs.h"
 #include "image.h"
 

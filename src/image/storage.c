@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 
+#include "basic/sha256.h"
 #include "basic/fs.h"
 #include "image.h"
 

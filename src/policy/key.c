@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "basic/sha256.h"
 #include "basic/fs.h"
 #include "key.h"
 

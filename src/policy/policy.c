@@ -8,33 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "basic/clock.h"
 #include "basic/fs.h"
 #include "dsse.h"
 #include "policy.h"
-
-int time_parse_rfc3339(const char *s, int64_t *ret)
-{
-	struct tm tm = { 0 };
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	time_t t;
-
-	if (!end || *end)
-		return -EINVAL;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -EINVAL;
-	*ret = (int64_t)t;
-	return 0;
-}
-
-void time_format_rfc3339(int64_t t, char buf[static 32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static bool is_string(json_t *v, const char *s)
 {

@@ -74,6 +74,3 @@ int policy_open_signed(const char *path, struct key *const *trusted, size_t n_tr
 		       int64_t now, json_t **ret, const struct key **ret_signer,
 		       struct error *err);
 
-/* RFC 3339 UTC ("2026-11-23T12:00:00Z") <-> seconds since the epoch. */
-int time_parse_rfc3339(const char *s, int64_t *ret);
-void time_format_rfc3339(int64_t t, char buf[static 32]);

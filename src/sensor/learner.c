@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "basic/clock.h"
 #include "basic/fs.h"
 #include "image/image.h"
 #include "learner.h"
@@ -696,20 +697,12 @@ static int learner_build(struct learner *l, const struct sensor *s,
 
 /* ---- running ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int learn_run(const struct learn_options *o, struct behavior **ret, struct learn_stats *ret_stats,
 	      struct error *err)
 {
 	struct learner l = { .o = o };
 	_cleanup_(sensor_freep) struct sensor *s = NULL;
-	int64_t end = now_ms() + o->duration_ms;
+	int64_t end = clock_monotonic_ms() + o->duration_ms;
 	pid_t child = -1;
 	int r, status = 0;
 
@@ -736,9 +729,9 @@ int learn_run(const struct learn_options *o, struct behavior **ret, struct learn
 			break;
 		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
 			child = -1;
-			end = now_ms() + 300; /* what is still in the ring buffer */
+			end = clock_monotonic_ms() + 300; /* what is still in the ring buffer */
 		}
-		if (child < 0 && now_ms() >= end)
+		if (child < 0 && clock_monotonic_ms() >= end)
 			break;
 	}
 	if (child > 0) {

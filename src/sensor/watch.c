@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "basic/clock.h"
 #include "basic/fs.h"
 #include "fingerprint/behavior.h"
 #include "image/image.h"
@@ -279,18 +280,6 @@ static void match_fingerprint(struct watcher *w, struct watched *x)
 		}
 }
 
-static void now_rfc3339(char buf[static 48])
-{
-	struct timespec ts;
-	struct tm tm;
-	char base[24];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, 48, "%.20s.%09ldZ", base, ts.tv_nsec % 1000000000);
-}
-
 /* One alert line, Falco's shape: time, rule, priority, source, output, output_fields, tags. */
 static void alert_tagged(struct watcher *w, const struct watched *x, const char *rule,
 			 const char *priority, const char *tag, const char *what, json_t *fields)
@@ -299,7 +288,7 @@ static void alert_tagged(struct watcher *w, const struct watched *x, const char 
 	_cleanup_free_ char *output = NULL, *text = NULL;
 	json_t *j;
 
-	now_rfc3339(now);
+	time_format_rfc3339_now_ns(now);
 	json_object_set_new(fields, "container.id", json_string(x->container));
 	json_object_set_new(fields, "container.image",
 			    x->image_name ? json_string(x->image_name) : json_null());
@@ -324,20 +313,12 @@ static void alert(struct watcher *w, const struct watched *x, const char *rule,
 	alert_tagged(w, x, rule, priority, "drift", what, fields);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The sensor lost events of a watched container: what happened then was not judged. One alert
  * per LOST_ALERT_INTERVAL_MS at most (final: now, whatever the interval), with the number lost
  * since the last one and the total. */
 static void check_lost(struct watcher *w, const struct sensor *s, bool final)
 {
-	int64_t now = now_ms();
+	int64_t now = clock_monotonic_ms();
 
 	for (size_t i = 0; i < w->n_cgroups; i++) {
 		struct watched *x = &w->cgroups[i];

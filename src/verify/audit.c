@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "basic/clock.h"
 #include "basic/fs.h"
-#include "policy/policy.h"
 
 static void append_line(const char *path, const char *line)
 {
@@ -52,4 +52,18 @@ void audit_record(const char *path, const char *event, const char *container,
 	syslog(res->allowed ? LOG_INFO : LOG_WARNING, "%s%s%s", container ? container : "",
 	       container ? ": " : "", summary ? summary : event);
 	closelog();
+}
+
+char *audit_decision(const char *path, const char *event, const char *container,
+		     const struct verify_result *res)
+{
+	char *line;
+
+	audit_record(path, event, container, res);
+	if (!res->refused)
+		return NULL;
+	line = verify_result_line(res);
+	fprintf(stderr, "imprint: %s%s\n", line ? line : "refused",
+		res->allowed ? "" : "; the container is not started");
+	return line;
 }

@@ -289,6 +289,80 @@ bundle() {
 	[ "$status" -ne 0 ]
 }
 
+# front SOCKET ARGS: the built imprint-runc front (a copy) with this file's store, asking
+# imprintd at SOCKET, runc state in $F/runc. The `imprint` beside it records each time the front
+# hands it a call (front/full.log: its arguments), then runs the real one as imprint-runc.
+front() {
+	local sock=$1
+	shift
+	if [ ! -x "$F/front/imprint-runc" ]; then
+		mkdir -p "$F/front"
+		cp "$(dirname "$IMPRINT")/imprint-runc" "$F/front/imprint-runc" ||
+			fail "no imprint-runc built beside $IMPRINT"
+		printf '#!/bin/bash\necho "$*" >>%q\nexec -a imprint-runc %q "$@"\n' \
+			"$F/front/full.log" "$IMPRINT" >"$F/front/imprint"
+		chmod +x "$F/front/imprint"
+	fi
+	IMPRINT_POLICY_DIR=$F/etc/policy.d IMPRINT_KEYS_DIR=$F/etc/keys IMPRINT_STATE_DIR=$F/state \
+		IMPRINT_AUDIT_LOG=$F/audit-front.jsonl IMPRINT_SOCKET=$sock \
+		"$F/front/imprint-runc" --root "$F/runc" "$@"
+}
+
+@test "imprint-runc front: create goes through imprintd without starting imprint; protected, or refused and deleted" {
+	F=$BATS_FILE_TMPDIR
+	skip_unless runc
+	skip_unless umoci
+	policy enforce
+	bundle "$F/fb" .
+	local id=fr-$$ rc=0
+	rm -f "$F/front/full.log"
+	front "$SOCK" create -b "$F/fb" "$id" </dev/null >/dev/null 2>"$F/fr.err" ||
+		fail "create: $(cat "$F/fr.err")"
+	# the control: imprintd decided and armed it, and no full imprint ran for it
+	[ ! -e "$F/front/full.log" ] || fail "imprint ran: $(cat "$F/front/full.log")"
+	[ "$(jq -r --arg id "$id" 'select(.container == $id) | "\(.verdict) \(.event)"' "$F/audit-front.jsonl")" = "allowed runtime" ]
+	"$IMPRINT" status --socket "$SOCK" --json >status.json
+	[ "$(jq -r --arg id "$id" '.protection.containers[] | select(.id == $id) | .state' status.json)" = protected ] ||
+		fail "$(cat status.json)"
+	runc --root "$F/runc" delete -f "$id"
+	# an image file changed before create: created, refused by imprintd, deleted
+	echo 'evil::0:0::/:/bin/sh' >>"$F/fb/rootfs/etc/passwd"
+	front "$SOCK" --log "$F/fr.log" --log-format json create -b "$F/fb" "$id-bad" </dev/null \
+		>"$F/fr-bad.out" 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] || fail "exit $rc: $(cat "$F/fr-bad.out")"
+	grep -q "imprint: refused .*; the container is not started" "$F/fr-bad.out" || fail "$(cat "$F/fr-bad.out")"
+	[[ "$(jq -r .msg "$F/fr.log")" == "imprint: refused"* ]] || fail "$(cat "$F/fr.log")"
+	run runc --root "$F/runc" state "$id-bad"
+	[ "$status" -ne 0 ]
+	[ ! -e "$F/front/full.log" ] || fail "imprint ran: $(cat "$F/front/full.log")"
+}
+
+@test "imprint-runc front: imprintd not answering (a stale socket) deletes what runc created and verifies before creating again" {
+	F=$BATS_FILE_TMPDIR
+	skip_unless runc
+	skip_unless umoci
+	skip_unless python3
+	local id=fs-$$ rc=0
+	bundle "$F/fs" .
+	# a socket file nobody listens on, as a killed imprintd leaves it
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$F/stale.sock"
+	rm -f "$F/front/full.log"
+	front "$F/stale.sock" create -b "$F/fs" "$id" </dev/null >/dev/null 2>"$F/fs.err" ||
+		fail "create: $(cat "$F/fs.err")"
+	grep -q "imprintd at $F/stale.sock: Connection refused; verifying here" "$F/fs.err" || fail "$(cat "$F/fs.err")"
+	# handed to the full wrapper, paranoid: it verified the bundle, then runc created it
+	grep -q -- "--imprint-paranoid=yes .* create -b $F/fs $id" "$F/front/full.log" || fail "$(cat "$F/front/full.log")"
+	[ "$(runc --root "$F/runc" state "$id" | jq -r .status)" = created ]
+	[ "$(jq -r --arg id "$id" 'select(.container == $id) | .verdict' "$F/audit-front.jsonl")" = allowed ]
+	runc --root "$F/runc" delete -f "$id"
+	echo 'evil::0:0::/:/bin/sh' >>"$F/fs/rootfs/etc/passwd"
+	front "$F/stale.sock" create -b "$F/fs" "$id-bad" </dev/null >"$F/fs-bad.out" 2>&1 || rc=$?
+	[ "$rc" -eq 1 ] || fail "exit $rc: $(cat "$F/fs-bad.out")"
+	grep -q "imprint: refused" "$F/fs-bad.out" || fail "$(cat "$F/fs-bad.out")"
+	run runc --root "$F/runc" state "$id-bad"
+	[ "$status" -ne 0 ]
+}
+
 @test "drift: imprintd runs the sensor; a program outside the fingerprint is an alert in the events database" {
 	F=$BATS_FILE_TMPDIR
 	local script='ls / >/dev/null; [ -z "$DRIFT" ] || /bin/busybox true; true' pid

@@ -70,8 +70,8 @@ prun() {
 }
 
 @test "hook: the shipped hooks.d file is schema 1.0.0 for createRuntime" {
-	run jq -r '.version, (.stages | join(",")), .when.always, .hook.args[1]' "$TOP/data/hooks.d/imprint.json"
-	[ "$output" = "$(printf '1.0.0\ncreateRuntime\ntrue\nhook')" ]
+	run jq -r '.version, (.stages | join(",")), .when.always, .hook.path, .hook.args[0]' "$TOP/data/hooks.d/imprint.json"
+	[ "$output" = "$(printf '1.0.0\ncreateRuntime\ntrue\n/usr/local/bin/imprint-hook\nimprint-hook')" ]
 }
 
 @test "hook: podman starts a container from an allowed image; the decision is audited" {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The tampering matrix of docs/verify.md: every way of changing a stored image (or the policy
 # store) is refused in enforce mode with the right reason — by the hook verifying by itself
-# (--paranoid) and by imprintd, whose cache held the image as verified just before the change
-# — and is allowed but logged in monitor mode. Then the same through imprint-runc.
+# (--paranoid) and by imprintd, asked by the imprint-hook front, whose cache held the image as
+# verified just before the change — and is allowed but logged in monitor mode. Then the same
+# through imprint-runc.
 
 load ../lib/common
 
@@ -34,7 +35,12 @@ setup_file() {
 	local store=(--policy-dir "$F/etc/policy.d" --keys-dir "$F/etc/keys" --state-dir "$F/state"
 		--fingerprint-dir "$F/etc/fps")
 	hook_json paranoid --paranoid "${store[@]}" >hooks-paranoid/imprint.json
-	hook_json daemon --socket "$SOCK" "${store[@]}" >hooks-daemon/imprint.json
+	# with imprintd, podman runs the small front imprint-hook, as the shipped hooks.d file does
+	[ -x "$(dirname "$IMPRINT")/imprint-hook" ] || fail "no imprint-hook built beside $IMPRINT"
+	hook_json daemon --socket "$SOCK" "${store[@]}" |
+		jq --arg front "$(dirname "$IMPRINT")/imprint-hook" \
+			'.hook.path = $front | .hook.args = ["imprint-hook"] + .hook.args[2:]' \
+			>hooks-daemon/imprint.json
 	hook_json monitor --paranoid --mode monitor "${store[@]}" >hooks-monitor/imprint.json
 	"$IMPRINT" daemon --socket "$SOCK" --events-db "$F/events.db" "${store[@]}" 2>"$F/imprintd.log" &
 	echo $! >"$F/imprintd.pid"
@@ -241,6 +247,33 @@ L() { echo "$ST/overlay/$BLAYER/diff$1"; }
 	[[ "$(tail -1 audit-paranoid.jsonl | jq -r '.reasons[0].message')" == *expired* ]]
 }
 
+@test "imprintd: a policy that expires while imprintd runs stops being honoured" {
+	local until
+	until=$(date -u -d '+4 seconds' +%Y-%m-%dT%H:%M:%SZ)
+	jq --arg t "$until" '.expires = $t' policy.json >p.json && mv p.json policy.json
+	sign
+	# the control: honoured until then (imprintd loaded it, and keeps it)
+	start daemon "$BUSYBOX"
+	[ "$status" -eq 0 ] || fail "$output"
+	start daemon "$BUSYBOX"
+	[ "$status" -eq 0 ] || fail "$output"
+	while [ "$(date -u +%s)" -le "$(date -u -d "$until" +%s)" ]; do sleep 0.5; done
+	refused policy-store
+	[[ "$(tail -1 audit-daemon.jsonl | jq -r '.reasons[0].message')" == *expired* ]] ||
+		fail "$(tail -1 audit-daemon.jsonl)"
+}
+
+@test "imprintd: another directory mounted over the policy directory is read at the next start" {
+	mkdir -p other.d
+	"$IMPRINT" policy revoke policy.json "sha256:$BUSYBOX" --reason test >/dev/null
+	"$IMPRINT" policy sign policy.json --key signer.key -o other.d/base.dsse >/dev/null
+	# no file in the watched directory changes: only what the path names does
+	mount --bind other.d etc/policy.d
+	run refused revoked
+	umount etc/policy.d
+	[ "$status" -eq 0 ] || fail "$output"
+}
+
 @test "tamper: the container's read-write layer pre-seeded with a file shadowing an image binary" {
 	local mode
 	for mode in paranoid daemon monitor; do
@@ -275,6 +308,35 @@ L() { echo "$ST/overlay/$BLAYER/diff$1"; }
 	last=$("$IMPRINT" daemon --status --socket "$SOCK")
 	[ "$(jq .invalidations <<<"$last")" -gt "$(jq .invalidations <<<"$after")" ]
 	[ "$(jq .misses <<<"$last")" -gt "$(jq .misses <<<"$after")" ]
+}
+
+@test "imprint-hook: imprintd answers without imprint starting; imprintd gone, imprint hook --paranoid verifies" {
+	mkdir -p front hooks-front
+	cp "$(dirname "$IMPRINT")/imprint-hook" front/
+	# the imprint beside this copy records each time the front hands it the hook
+	printf '#!/bin/bash\necho "$*" >>%q\nexec -a imprint %q "$@"\n' "$F/front/full.log" "$IMPRINT" >front/imprint
+	chmod +x front/imprint
+	jq --arg front "$F/front/imprint-hook" '.hook.path = $front' hooks-daemon/imprint.json |
+		sed 's|audit-daemon.jsonl|audit-front.jsonl|' >hooks-front/imprint.json
+	rm -f front/full.log
+	start front "$BUSYBOX"
+	[ "$status" -eq 0 ] || fail "$output"
+	[ "$(jq -r .verdict audit-front.jsonl)" = allowed ]
+	[ ! -e front/full.log ] || fail "imprint ran: $(cat front/full.log)"
+	echo x >>"$(L /etc/passwd)"
+	start front "$BUSYBOX"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"imprint: refused"*"/etc/passwd"* ]] || fail "$output"
+	[ ! -e front/full.log ] || fail "imprint ran: $(cat front/full.log)"
+	# a socket nobody answers on (a killed imprintd leaves it): the full hook, paranoid
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$F/dead.sock"
+	sed -i "s|\"$SOCK\"|\"$F/dead.sock\"|" hooks-front/imprint.json
+	start front "$BUSYBOX"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"verifying in imprint hook"* ]] || fail "$output"
+	grep -q -- "^hook .*--paranoid$" front/full.log || fail "$(cat front/full.log)"
+	[ "$(tail -1 audit-front.jsonl | jq -r .reason)" = file ]
+	rm -f "$F/dead.sock"
 }
 
 @test "imprintd down: the hook verifies by itself" {

@@ -2,6 +2,7 @@
 /* src/basic: digests, hex, and the path helpers that define the table's order. */
 #include <errno.h>
 
+#include "basic/sha256.h"
 #include "test-helpers.h"
 
 #include "basic/fs.h"

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "basic/sha256.h"
 #include "test-helpers.h"
 #include "test-tar.h"
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "basic/digest.h"
+#include "basic/sha256.h"
 #include "basic/error.h"
 #include "basic/fs.h"
 #include "fingerprint/diff.h"

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "basic/sha256.h"
 #include "test-helpers.h"
 
 /* table_finalize_layer */

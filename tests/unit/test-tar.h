@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "basic/sha256.h"
 #include "test-helpers.h"
 
 enum { M_HARDLINK = 1 };
