@@ -399,9 +399,10 @@ start_docker() {
 		conf_args "$c"
 		rts+=("${DOCKER_RT[$c]}" "$(printf '%s\n' "${ARGV[@]}" | jq -R . | jq -sc .)")
 	done
-	printf '%s\n' "${rts[@]}" | jq -nR --arg key "$D_DIR/key.json" --arg rt "$BIN/imprint-runc" '
+	printf '%s\n' "${rts[@]}" | jq -nR --arg key "$D_DIR/key.json" --arg rt "$BIN/imprint-runc" \
+		--arg floor "$FLOOR" '
 		[inputs] as $a | { "deprecated-key-path": $key,
-		  runtimes: ({ imprint: { path: $rt } } + ([range(0; $a | length; 2) as $i |
+		  runtimes: ({ imprint: { path: $rt }, "exec-only": { path: $floor } } + ([range(0; $a | length; 2) as $i |
 		    { key: $a[$i], value: { path: $rt, runtimeArgs: ($a[$i + 1] | fromjson) } }] | from_entries)) }' \
 		>"$D_DIR/daemon.json"
 	conf_env docker
@@ -577,6 +578,10 @@ setup() {
 	# names (it does the same, more slowly)
 	HOOK_BIN=$(dirname "$IMPRINT")/imprint-hook
 	[ -x "$HOOK_BIN" ] || HOOK_BIN=$IMPRINT
+	# the floor of any runtime wrapper (Docker and containerd): a program that only execs runc
+	FLOOR=$BIN/runc-exec-only
+	printf '#include <unistd.h>\nint main(int c, char **v) { (void)c; v[0] = "runc"; execv("%s", v); return 127; }\n' \
+		"$RUNC" | cc -O2 -x c -o "$FLOOR" - || die "cannot build $FLOOR (cc)"
 	if [ -x "$(dirname "$IMPRINT")/imprint-runc" ]; then
 		ln -sfn "$(dirname "$IMPRINT")/imprint-runc" "$BIN/imprint-runc"
 	else
@@ -1020,8 +1025,8 @@ checks() {
 declare -A GROUP_OF=(
 	[podman]="podman podman-hook podman-paranoid"
 	[runc]="runc imprint-runc imprint-runc-paranoid"
-	[docker]="docker docker-imprint docker-paranoid"
-	[containerd]="containerd containerd-imprint containerd-paranoid"
+	[docker]="docker docker-floor docker-imprint docker-paranoid"
+	[containerd]="containerd containerd-floor containerd-imprint containerd-paranoid"
 )
 declare -A VIA=([podman]=podman-hook [runc]=imprint-runc [docker]=docker-imprint [containerd]=containerd-imprint)
 declare -A PAR=([podman]=podman-paranoid [runc]=imprint-runc-paranoid [docker]=docker-paranoid
@@ -1034,14 +1039,19 @@ declare -A LABEL=(
 	[imprint-runc]="imprint-runc run, through imprintd"
 	[imprint-runc-paranoid]="imprint-runc run, IMPRINT_PARANOID=1"
 	[docker]="docker run, runc"
+	[docker-floor]="docker run, wrapper that only execs runc"
 	[docker-imprint]="docker run, imprint-runc via imprintd"
 	[docker-paranoid]="docker run, imprint-runc paranoid"
 	[containerd]="ctr run, runc"
+	[containerd-floor]="ctr run, wrapper that only execs runc"
 	[containerd-imprint]="ctr run, imprint-runc via imprintd"
 	[containerd-paranoid]="ctr run, imprint-runc paranoid"
 )
 declare -A BASE=([podman-hook]=podman [podman-paranoid]=podman [imprint-runc]=runc [imprint-runc-paranoid]=runc
-	[docker-imprint]=docker [docker-paranoid]=docker [containerd-imprint]=containerd [containerd-paranoid]=containerd)
+	[docker-imprint]=docker [docker-paranoid]=docker [containerd-imprint]=containerd [containerd-paranoid]=containerd
+	[docker-floor]=docker [containerd-floor]=containerd)
+# the floor of any runtime wrapper: a program that only execs runc (FLOOR, built in setup)
+declare -A FLOOR_OF=([docker]=docker-floor [containerd]=containerd-floor)
 declare -A CONF_OF=([podman-hook]=allow [podman-paranoid]=paranoid [imprint-runc]=allow [imprint-runc-paranoid]=paranoid
 	[docker-imprint]=docker [docker-paranoid]=docker-paranoid
 	[containerd-imprint]=containerd [containerd-paranoid]=containerd-paranoid)
@@ -1067,6 +1077,8 @@ start_argv() {
 	runc) CMD=("$RUNC" run -b "$BUNDLES/$img" "$(runc_id "$img" "runc-$tag")") ;;
 	imprint-runc*) CMD=(imprint_runc "$c" run -b "$BUNDLES/$img" "$(runc_id "$img" "timed-$c-$tag")") ;;
 	docker) CMD=(dk run --rm --network none --entrypoint /bin/true "localhost/$img:latest") ;;
+	docker-floor) CMD=(dk run --rm --network none --runtime exec-only --entrypoint /bin/true "localhost/$img:latest") ;;
+	containerd-floor) CMD=(ctr_run "$FLOOR" "localhost/$img:latest" "$(runc_id "$img" "floor-$tag")" /bin/true) ;;
 	docker-*) CMD=(dk run --rm --network none --runtime "${DOCKER_RT[$c]}" --entrypoint /bin/true "localhost/$img:latest") ;;
 	containerd) CMD=(ctr_run "" "localhost/$img:latest" "$(runc_id "$img" "ctr-$tag")" /bin/true) ;;
 	containerd-*) CMD=(ctr_run "${CTR_RT[$c]}" "localhost/$img:latest" "$(runc_id "$img" "$c-$tag")" /bin/true) ;;
@@ -1321,6 +1333,14 @@ target() {
 		print ref ? "(" s ")" : s }'
 }
 
+# floor_note IMAGE ENGINE: "; floor +X%" (what a wrapper that only execs runc adds, the same
+# measure as the target's), or nothing for an engine without one.
+floor_note() {
+	local f=${FLOOR_OF[$2]:-}
+	[ -n "$f" ] || return 0
+	awk -v a="${MED[$1|$f]}" -v b="${MED[$1|$2]}" 'BEGIN { printf "; floor %+.1f%%", 100 * (a - b) / b }'
+}
+
 report() {
 	local img v e med p90 min max bmed over ratio dmed mem key dv pv h m r fmed fdec fpmed added paired
 	local -a d
@@ -1457,7 +1477,7 @@ report() {
 				"$(awk -v a="${MED[$img|$dv]}" -v b="$bmed" 'BEGIN { print a / b }')" \
 				"${MED[$img|$pv]}" "$(awk -v a="${MED[$img|$pv]}" -v b="$bmed" 'BEGIN { print a - b }')" \
 				"$(awk -v a="${MED[$img|$pv]}" -v b="$bmed" 'BEGIN { print a / b }')" \
-				"$(target "$img" "$dv") (paired $(paired_pct "$img" "$dv")%)"
+				"$(target "$img" "$dv") (paired $(paired_pct "$img" "$dv")%$(floor_note "$img" "$e"))"
 		done
 	done
 	! has podman || {
@@ -1473,6 +1493,8 @@ report() {
 		echo "   containerd: ctr run --rm IMAGE ID /bin/true, vs --runc-binary imprint-runc (IMPRINT_SOCKET=SOCK in"
 		echo "     containerd's environment) or a script that execs it with --imprint-paranoid=yes."
 	}
+	! has docker && ! has containerd ||
+		echo "   floor: the same start through a wrapper that only execs runc (the least any wrapper adds)."
 }
 
 # --- main ------------------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ static void help(void)
 	       "                       a program may only start under the parent it was learned\n"
 	       "                       under (tree-aware mode)\n"
 	       "  --allow-net CIDR:PORT[-PORT][/tcp|udp]  allow a destination (repeatable)\n"
+	       "  --allow-raw-sockets  with network rules, still let the container make raw and\n"
+	       "                       ICMP (ping) sockets, whose sends the rules cannot see\n"
 	       "  --allow-exec PATH    allow this file of the container as it is now (repeatable)\n"
 	       "  --storage-root DIR   containers-storage root (default " DEFAULT_STORAGE_ROOT ")\n"
 	       "  --runc-root DIR      a plain runc container: its state is DIR/ID/state.json\n"
@@ -69,7 +71,7 @@ static void help(void)
 
 enum { OPT_CONTAINER = 0x200, OPT_BEHAVIOR, OPT_ALLOW_NET, OPT_ALLOW_EXEC, OPT_PIN_DIR,
        OPT_TIMEOUT, OPT_RUNC_ROOT, OPT_FINGERPRINT, OPT_FILES, OPT_FILES_PATH,
-       OPT_FILES_WRITABLE };
+       OPT_FILES_WRITABLE, OPT_ALLOW_RAW };
 
 struct protect {
 	struct cli c;
@@ -80,6 +82,7 @@ struct protect {
 	size_t n_allow_exec;
 	struct guard_net_policy net;
 	bool net_given;
+	bool raw_sockets;
 	const char *storage_root;
 	const char *runc_root;   /* a plain runc container */
 	const char *fingerprint; /* the allowlist's source, if given */
@@ -111,6 +114,7 @@ static int parse_args(struct protect *p, int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "behavior", required_argument, NULL, OPT_BEHAVIOR },
 		{ "allow-net", required_argument, NULL, OPT_ALLOW_NET },
+		{ "allow-raw-sockets", no_argument, NULL, OPT_ALLOW_RAW },
 		{ "allow-exec", required_argument, NULL, OPT_ALLOW_EXEC },
 		{ "storage-root", required_argument, NULL, OPT_STORAGE_ROOT },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
@@ -156,6 +160,9 @@ static int parse_args(struct protect *p, int argc, char **argv)
 				return cli_usage(&p->c, "at most %d network rules",
 						 GUARD_NET_RULES_MAX);
 			p->net_given = true;
+			break;
+		case OPT_ALLOW_RAW:
+			p->raw_sockets = true;
 			break;
 		case OPT_ALLOW_EXEC:
 			if (optarg[0] != '/' || p->n_allow_exec == EXTRA_MAX)
@@ -410,6 +417,7 @@ int verb_protect(int argc, char **argv)
 					     .net_mode = p.net_given ? p.mode : 0,
 					     .net = &p.net, .behavior = p.behavior,
 					     .tree_aware = p.behavior != NULL,
+					     .raw_sockets = p.raw_sockets,
 					     .allow_exec = p.allow_exec,
 					     .n_allow_exec = p.n_allow_exec,
 					     .timeout_ms = p.timeout_ms, .alerts = p.alerts,

@@ -23,6 +23,7 @@
 #include "fingerprint/fingerprint.h"
 #include "image/image.h"
 #include "protector.h"
+#include "sensor/learner.h"
 
 #define CONTAINERS_MAX GUARD_CONTAINERS_MAX
 #define BEHAVIOR_FILES_MAX 4096
@@ -271,6 +272,7 @@ static int arm(struct protector *p, const struct pc *c, struct protection **ret,
 					.net_mode = b ? guard_mode_of(c->enf.network) : 0,
 					.behavior = b,
 					.tree_aware = c->enf.tree_aware,
+					.raw_sockets = c->enf.raw_sockets,
 					.timeout_ms = p->o.timeout_ms,
 					.alerts = p->alerts, .json = true },
 				&t, fp, p->g, ret, err);
@@ -400,6 +402,65 @@ static void *run(void *userdata)
 	return NULL;
 }
 
+static enum policy_enforce enforce_of_guard(unsigned mode)
+{
+	return mode == GUARD_ENFORCE ? POLICY_ENFORCE_ENFORCE
+	       : mode == GUARD_MONITOR ? POLICY_ENFORCE_MONITOR : POLICY_ENFORCE_OFF;
+}
+
+static void state_alert(struct protector *p, const char *id, const char *reason,
+			const char *summary)
+{
+	struct alert a = { .rule = "protect_state_altered", .priority = "Warning",
+			   .decision = ALERT_ALLOW, .layer = "imprintd", .container = id,
+			   .reason = reason, .summary = summary };
+
+	fprintf(stderr, "imprintd: %s\n", summary);
+	alert_queue_push(p->alerts, alert_format(&a, true));
+}
+
+/* The state file is only a note of what to adopt: a mode is never lower than the one the
+ * kernel-side layer was armed with (its pinned entry, which a file writer cannot change). */
+static void never_weaker(struct protector *p, struct pc *c, uint64_t cgroup,
+			 const struct guard_container *pinned)
+{
+	enum policy_enforce exec = enforce_of_guard(pinned->mode);
+	enum policy_enforce net = enforce_of_guard(pinned->net_mode);
+	_cleanup_free_ char *why = NULL;
+
+	if (c->enf.exec >= exec && c->enf.network >= net)
+		return;
+	why = strdup_printf("container %.12s (cgroup %" PRIu64 "): its state file says exec %s, "
+			    "network %s, weaker than the pinned exec %s, network %s: adopted with "
+			    "the pinned modes",
+			    c->id, cgroup, policy_enforce_to_string(c->enf.exec),
+			    policy_enforce_to_string(c->enf.network), policy_enforce_to_string(exec),
+			    policy_enforce_to_string(net));
+	if (c->enf.exec < exec)
+		c->enf.exec = exec;
+	if (c->enf.network < net)
+		c->enf.network = net;
+	state_alert(p, c->id, "state-weaker-than-pinned", why ? why : "state file altered");
+}
+
+/* A pinned container without a state file: kept armed kernel-side while its cgroup lives
+ * (its user-space layers cannot be restored without the file), released once it is gone. */
+static void keep_or_release(struct protector *p, uint64_t cgroup)
+{
+	_cleanup_free_ char *id = container_id_of_cgroup(cgroup, 0), *why = NULL;
+
+	if (!id && !cgroup_exists(cgroup)) {
+		fprintf(stderr, "imprintd: cgroup %" PRIu64 " is pinned, has no state file and no "
+			"longer exists: released\n", cgroup);
+		guard_release(p->g, cgroup);
+		return;
+	}
+	why = strdup_printf("cgroup %" PRIu64 " (container %.12s) is protected but its state file "
+			    "is missing or unreadable: kept armed by the kernel-side layer as pinned",
+			    cgroup, id ? id : "?");
+	state_alert(p, id, "state-missing", why ? why : "state file missing");
+}
+
 /* Containers a previous run protected: every cgroup in the pinned guard_protected map. */
 static void adopt_pinned(struct protector *p)
 {
@@ -421,7 +482,15 @@ static void adopt_pinned(struct protector *p)
 	}
 	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
 		struct pc *c = state_read(p, key);
+		struct guard_container pinned;
+		struct guard_net_policy net;
 
+		if (c && guard_container_get(p->g, key, &pinned) >= 0)
+			never_weaker(p, c, key, &pinned);
+		/* raw sockets as armed: not a state file's to say */
+		if (c)
+			c->enf.raw_sockets = guard_net_get(p->g, key, &net) >= 0 &&
+					     (net.mode & GUARD_NET_RAW_OK);
 		if (c && p->n < CONTAINERS_MAX)
 			p->pcs[p->n++] = c;
 		else if (n_orphans < CONTAINERS_MAX)
@@ -430,12 +499,10 @@ static void adopt_pinned(struct protector *p)
 		prev = &k;
 	}
 	close(fd);
-	/* Pinned entries nobody can name any more (no state file): nothing to adopt them for. */
-	for (size_t i = 0; i < n_orphans; i++) {
-		fprintf(stderr, "imprintd: cgroup %" PRIu64 " is pinned but has no state file: "
-			"released\n", orphans[i]);
-		guard_release(p->g, orphans[i]);
-	}
+	/* Pinned entries without a state file: released only once their cgroup is gone. A
+	 * missing state file never unprotects a running container (docs/daemon.md). */
+	for (size_t i = 0; i < n_orphans; i++)
+		keep_or_release(p, orphans[i]);
 	guard_drop_if_unpinned(p);
 	if (p->n)
 		fprintf(stderr, "imprintd: adopting %zu protected containers from the pins\n", p->n);

@@ -19,6 +19,7 @@ enum guard_event_type {
 	GUARD_EV_EXEC = 1,
 	GUARD_EV_CONNECT = 2, /* connect4/6 */
 	GUARD_EV_SENDMSG = 3, /* sendmsg4/6 (UDP) */
+	GUARD_EV_SOCKET = 4,  /* sock_create: a raw or ICMP socket (family, proto, port = type) */
 };
 
 enum guard_exec_flags {
@@ -54,9 +55,15 @@ struct guard_net_rule {
 	unsigned char addr[16];
 };
 
+/* guard_net_policy.mode: the guard_mode in the low byte; GUARD_NET_RAW_OK lets the container
+ * open raw and ICMP ("ping") sockets, whose sends no cgroup hook sees. A flag in mode, not a
+ * field, so that a pinned map of an earlier version keeps its layout. */
+#define GUARD_NET_MODE_MASK 0xffu
+#define GUARD_NET_RAW_OK 0x100u
+
 /* "guard_net" map: cgroup v2 id -> its allowed destinations. */
 struct guard_net_policy {
-	unsigned int mode; /* enum guard_mode */
+	unsigned int mode; /* enum guard_mode | GUARD_NET_RAW_OK */
 	unsigned int n;
 	struct guard_net_rule rules[GUARD_NET_RULES_MAX];
 };

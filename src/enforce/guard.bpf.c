@@ -23,6 +23,7 @@
 
 #define AF_INET 2
 #define AF_INET6 10
+#define IPPROTO_ICMPV6 58 /* a define in the kernel, not in vmlinux.h */
 #define SIGKILL 9
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
@@ -174,7 +175,7 @@ static __always_inline int net_check(struct bpf_sock_addr *ctx, __u16 family, __
 	__u8 proto = ctx->protocol;
 	struct guard_event *e;
 
-	if (!pol || !pol->mode)
+	if (!pol || !(pol->mode & GUARD_NET_MODE_MASK))
 		return 1;
 	if (family == AF_INET) {
 		addr[0] = ctx->user_ip4;
@@ -196,17 +197,17 @@ static __always_inline int net_check(struct bpf_sock_addr *ctx, __u16 family, __
 		if (rule_matches(&pol->rules[i], family, proto, port, addr))
 			return 1;
 	}
-	e = event_new(type, cgroup, pol->mode);
+	e = event_new(type, cgroup, pol->mode & GUARD_NET_MODE_MASK);
 	if (e) {
 		e->family = family;
 		e->port = port;
 		e->proto = proto;
 		__builtin_memcpy(e->addr, addr, 16);
-		if (pol->mode == GUARD_ENFORCE)
+		if ((pol->mode & GUARD_NET_MODE_MASK) == GUARD_ENFORCE)
 			e->flags |= GUARD_NET_DENIED;
 		bpf_ringbuf_submit(e, 0);
 	}
-	return pol->mode == GUARD_ENFORCE ? 0 : 1;
+	return (pol->mode & GUARD_NET_MODE_MASK) == GUARD_ENFORCE ? 0 : 1;
 }
 
 SEC("cgroup/connect4")
@@ -231,4 +232,33 @@ SEC("cgroup/sendmsg6")
 int guard_sendmsg6(struct bpf_sock_addr *ctx)
 {
 	return net_check(ctx, AF_INET6, GUARD_EV_SENDMSG);
+}
+
+/* Raw and ICMP datagram ("ping") sockets: their sends run no cgroup sendmsg hook, so in a
+ * container with network rules they are refused when they are made, unless the policy entry
+ * allows them (GUARD_NET_RAW_OK). Runs for AF_INET and AF_INET6 sockets. */
+SEC("cgroup/sock_create")
+int guard_sock_create(struct bpf_sock *sk)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	struct guard_net_policy *pol = bpf_map_lookup_elem(&guard_net, &cgroup);
+	__u32 mode = pol ? pol->mode & GUARD_NET_MODE_MASK : 0;
+	__u32 type = sk->type, proto = sk->protocol;
+	struct guard_event *e;
+
+	if (!mode || (pol->mode & GUARD_NET_RAW_OK))
+		return 1;
+	if (type != SOCK_RAW && !(type == SOCK_DGRAM && (proto == IPPROTO_ICMP ||
+							 proto == IPPROTO_ICMPV6)))
+		return 1;
+	e = event_new(GUARD_EV_SOCKET, cgroup, mode);
+	if (e) {
+		e->family = sk->family;
+		e->proto = proto;
+		e->port = type;
+		if (mode == GUARD_ENFORCE)
+			e->flags |= GUARD_NET_DENIED;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return mode == GUARD_ENFORCE ? 0 : 1;
 }

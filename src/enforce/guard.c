@@ -31,7 +31,8 @@ struct guard {
 	void *userdata;
 };
 
-static const char *const net_progs[] = { "connect4", "connect6", "sendmsg4", "sendmsg6" };
+static const char *const net_progs[] = { "connect4", "connect6", "sendmsg4", "sendmsg6",
+					 "sock_create" };
 
 _printf_(2, 0) static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -125,6 +126,13 @@ int guard_container_get(struct guard *g, uint64_t cgroup, struct guard_container
 	return 0;
 }
 
+int guard_net_get(struct guard *g, uint64_t cgroup, struct guard_net_policy *ret)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(g->skel->maps.guard_net), &cgroup, ret) < 0)
+		return -errno;
+	return 0;
+}
+
 int guard_allow_exec(struct guard *g, uint64_t cgroup, dev_t dev, ino_t ino)
 {
 	struct guard_exec_key k = { .cgroup = cgroup, .ino = ino, .dev = guard_kdev(dev) };
@@ -147,7 +155,8 @@ int guard_protect(struct guard *g, uint64_t cgroup, const struct guard_container
 static struct bpf_program *net_prog(struct guard *g, size_t i)
 {
 	struct bpf_program *p[] = { g->skel->progs.guard_connect4, g->skel->progs.guard_connect6,
-				    g->skel->progs.guard_sendmsg4, g->skel->progs.guard_sendmsg6 };
+				    g->skel->progs.guard_sendmsg4, g->skel->progs.guard_sendmsg6,
+				    g->skel->progs.guard_sock_create };
 	return p[i];
 }
 

@@ -39,6 +39,8 @@ bool guard_exec_adopted(const struct guard *g);
 /* The container's entry if it is protected (by us or by a process before us): 0, or
  * -ENOENT. */
 int guard_container_get(struct guard *g, uint64_t cgroup, struct guard_container *ret);
+/* Its network rules as armed (mode, GUARD_NET_RAW_OK, destinations): 0, or -ENOENT. */
+int guard_net_get(struct guard *g, uint64_t cgroup, struct guard_net_policy *ret);
 
 /* Allow one executable (st_dev, st_ino as stat(2) reports it through the container's root).
  * Call before guard_protect() so that the container never runs without its set. */

@@ -57,6 +57,18 @@ bool protection_on_event(struct protection *p, const struct guard_event *e)
 		a.fd_name = e->path;
 		a.reason = e->flags & GUARD_EXEC_UPPER ? "upper_layer"
 			   : e->flags & GUARD_EXEC_NOT_OVERLAY ? "not_overlay" : "not_in_image";
+	} else if (e->type == GUARD_EV_SOCKET) {
+		bool icmp = e->port != 3 /* SOCK_RAW */;
+
+		a.rule = "socket_not_allowed";
+		a.summary = icmp ? "ICMP datagram socket in a container with network rules"
+				 : "Raw socket in a container with network rules";
+		a.layer = "bpf-net";
+		snprintf(target, sizeof(target), "%s%s/%u", icmp ? "icmp" : "raw",
+			 e->family == 10 ? "6" : "", e->proto);
+		a.fd_name = target;
+		a.proto = icmp ? "icmp" : "raw";
+		a.reason = "unhooked_socket";
 	} else {
 		char link[64];
 		ssize_t n;
@@ -84,7 +96,8 @@ static int net_rules(const struct protection_options *o, struct guard_net_policy
 {
 	int r = 0;
 
-	*ret = (struct guard_net_policy){ .mode = o->net_mode };
+	*ret = (struct guard_net_policy){ .mode = o->net_mode |
+							    (o->raw_sockets ? GUARD_NET_RAW_OK : 0) };
 	for (size_t i = 0; o->net && i < o->net->n && r >= 0; i++)
 		r = net_policy_add(ret, &o->net->rules[i]);
 	if (r >= 0 && o->behavior)
@@ -215,7 +228,7 @@ char *protection_describe(struct protection *p, const struct guard *g, const cha
 	if (!exec)
 		return NULL;
 	return strdup_printf("%s, bpf net (%s), BPF-LSM: %s", exec,
-			     p->net_mode ? "cgroup/connect4, connect6, sendmsg4, sendmsg6"
+			     p->net_mode ? "cgroup/connect4, connect6, sendmsg4, sendmsg6, sock_create"
 					 : "off: no rules",
 			     lsm);
 }

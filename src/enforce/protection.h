@@ -31,6 +31,7 @@ struct protection_options {
 	const struct guard_net_policy *net;    /* rules given by hand (may be NULL) */
 	const struct behavior *behavior;       /* borrowed during start: connections, tree */
 	bool tree_aware;                       /* needs behavior */
+	bool raw_sockets;                      /* network: raw and ICMP sockets allowed */
 	const char *const *allow_exec;         /* container paths allowed as they are now */
 	size_t n_allow_exec;
 	int timeout_ms;                        /* fanotify watchdog */

@@ -42,8 +42,8 @@ int policy_enforce_from_string(const char *s, enum policy_enforce *ret)
 	return -EINVAL;
 }
 
-/* Optional: {"exec": MODE, "network": MODE, "files": MODE, "treeAware": bool}, every field
- * optional. */
+/* Optional: {"exec": MODE, "network": MODE, "files": MODE, "treeAware": bool, "rawSockets":
+ * bool}, every field optional. */
 static int validate_enforcement(json_t *e)
 {
 	enum policy_enforce m;
@@ -55,7 +55,7 @@ static int validate_enforcement(json_t *e)
 	if (!json_is_object(e))
 		return -EBADMSG;
 	json_object_foreach(e, key, v) {
-		if (strcmp(key, "treeAware") == 0) {
+		if (strcmp(key, "treeAware") == 0 || strcmp(key, "rawSockets") == 0) {
 			if (!json_is_boolean(v))
 				return -EBADMSG;
 		} else if (strcmp(key, "exec") && strcmp(key, "network") && strcmp(key, "files")) {
@@ -77,6 +77,7 @@ void policy_entry_enforcement(json_t *entry, struct policy_enforcement *ret)
 				   &ret->network);
 	policy_enforce_from_string(json_string_value(json_object_get(e, "files")), &ret->files);
 	ret->tree_aware = json_is_true(json_object_get(e, "treeAware"));
+	ret->raw_sockets = json_is_true(json_object_get(e, "rawSockets"));
 }
 
 int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err)
@@ -93,8 +94,9 @@ int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err)
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
 
-		if (strcmp(item, "tree-aware") == 0) {
-			json_object_set_new(e, "treeAware", json_true());
+		if (strcmp(item, "tree-aware") == 0 || strcmp(item, "raw-sockets") == 0) {
+			json_object_set_new(e, item[0] == 't' ? "treeAware" : "rawSockets",
+					    json_true());
 			continue;
 		}
 		if (eq)
@@ -103,7 +105,8 @@ int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err)
 		    policy_enforce_from_string(eq + 1, &m) < 0) {
 			json_decref(e);
 			return error_set(err, -EINVAL, "enforcement wants exec=MODE,network=MODE,"
-					 "files=MODE,tree-aware (MODE off, monitor or enforce), not "
+					 "files=MODE,tree-aware,raw-sockets (MODE off, monitor or "
+					 "enforce), not "
 					 "'%s'", spec);
 		}
 		json_object_set_new(e, item, json_string(eq + 1));
@@ -164,8 +167,8 @@ static int validate_image(json_t *img, size_t i, struct error *err)
 		return error_set(err, -EBADMSG, "images[%zu]: layers is not an array", i);
 	if (validate_enforcement(json_object_get(img, "enforcement")) < 0)
 		return error_set(err, -EBADMSG, "images[%zu]: enforcement must be an object of "
-				 "exec, network and files (off, monitor or enforce) and treeAware (a "
-				 "boolean)", i);
+				 "exec, network and files (off, monitor or enforce), treeAware and "
+				 "rawSockets (booleans)", i);
 	json_array_foreach(layers, k, l)
 		if (!is_digest(json_object_get(l, "tableDigest")) ||
 		    (json_object_get(l, "diffID") && !json_is_null(json_object_get(l, "diffID")) &&

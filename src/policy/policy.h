@@ -43,6 +43,8 @@ struct policy_enforcement {
 	enum policy_enforce network; /* only learned destinations (behavioral fingerprint) */
 	enum policy_enforce files;   /* the image's files read-only inside the container */
 	bool tree_aware;             /* exec: only under the learned parent program */
+	bool raw_sockets;            /* network: raw and ICMP sockets may be made (their sends
+				      * bypass the destination rules) */
 };
 
 const char *policy_enforce_to_string(enum policy_enforce e);

@@ -147,12 +147,8 @@ static char *cgroup_of_pid(uint64_t id, pid_t pid)
 /* Otherwise: the cgroup v2 directory whose inode number is the cgroup id. A walk that fails
  * (-1: a directory removed under it, as another container stops) is tried again, a few
  * times. Not thread-safe (nftw has no user data: the wanted inode is a static). */
-char *container_id_of_cgroup(uint64_t id, pid_t pid)
+static bool find_cgroup_dir(uint64_t id)
 {
-	_cleanup_free_ char *path = cgroup_of_pid(id, pid);
-
-	if (path)
-		return container_id_from_cgroup(path);
 	for (size_t i = 0; i < ARRAY_SIZE(cgroup2_roots); i++) {
 		int r = -1;
 
@@ -162,9 +158,23 @@ char *container_id_of_cgroup(uint64_t id, pid_t pid)
 			r = nftw(cgroup2_roots[i], match_ino, 32, FTW_PHYS | FTW_MOUNT);
 		}
 		if (r == 1)
-			return container_id_from_cgroup(found_path);
+			return true;
 	}
-	return NULL;
+	return false;
+}
+
+char *container_id_of_cgroup(uint64_t id, pid_t pid)
+{
+	_cleanup_free_ char *path = cgroup_of_pid(id, pid);
+
+	if (path)
+		return container_id_from_cgroup(path);
+	return find_cgroup_dir(id) ? container_id_from_cgroup(found_path) : NULL;
+}
+
+bool cgroup_exists(uint64_t id)
+{
+	return find_cgroup_dir(id);
 }
 
 static struct lcgroup *cgroup_get(struct learner *l, uint64_t id, pid_t pid)

@@ -46,6 +46,8 @@ int proc_cgroup_v2(pid_t pid, char **ret);
  * a process seen in that cgroup, whose /proc/PID/cgroup names it directly; otherwise (or if it
  * is gone or moved) /sys/fs/cgroup is searched. New string. */
 char *container_id_of_cgroup(uint64_t id, pid_t pid);
+/* True if a cgroup v2 directory has that id (its inode number). Not thread-safe either. */
+bool cgroup_exists(uint64_t id);
 
 /* The image ID (hex) of a container, from the containers.json of the first storage root that
  * knows it, or NULL. A map, not evidence. New string. */

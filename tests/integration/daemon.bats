@@ -228,6 +228,42 @@ metric() {
 	[ ! -e "$PIN/guard_protected" ]
 }
 
+@test "state files never weaken: exec off written in one, or the file deleted, and imprintd restarted: still protected, and reported" {
+	F=$BATS_FILE_TMPDIR
+	local state
+	policy enforce
+	run_container
+	protected "$CID"
+	state=$(ls "$F"/protected/*.json)
+	[ "$(wc -l <<<"$state")" -eq 1 ] || fail "state files: $state"
+	# a host writer turns the container's protection off in its state file
+	stop_daemon
+	jq -c '.exec = "off" | .network = "off"' "$state" >"$F/st.json" && mv "$F/st.json" "$state"
+	start_daemon
+	protected "$CID"
+	[ "$(jq -r --arg id "$CID" '.protection.containers[] | select(.id == $id) | .exec' status.json)" = enforce ] ||
+		fail "$(cat status.json)"
+	grep -q "weaker than the pinned exec enforce" imprintd.log || fail "$(cat imprintd.log)"
+	run fpod exec "$CID" /bin/sh -c 'mkdir -p /tmp/s && cp /bin/busybox /tmp/s/busybox && /tmp/s/busybox echo RAN; echo "rc=$?"'
+	[[ "$output" != *RAN* ]] || fail "$output"
+	# the control: the image's own busybox runs
+	run fpod exec "$CID" /bin/busybox echo fine
+	[ "$output" = fine ]
+	# the state file deleted: the kernel-side layer stays armed, and it is said
+	stop_daemon
+	rm -f "$state"
+	start_daemon
+	grep -q "is protected but its state file is missing" imprintd.log || fail "$(cat imprintd.log)"
+	run fpod exec "$CID" /bin/sh -c '/tmp/s/busybox echo RAN; echo "rc=$?"'
+	[[ "$output" != *RAN* ]] || fail "$output"
+	[[ "$output" == *rc=137* ]] || fail "$output"
+	# once the container is gone, a restart releases it
+	fpod rm -f -t 0 "$CID" >/dev/null
+	stop_daemon
+	start_daemon
+	grep -q "no longer exists: released" imprintd.log || fail "$(cat imprintd.log)"
+}
+
 # wrapper ARGS: imprint-runc with this file's store and imprintd, runc state in $F/runc
 wrapper() {
 	ln -sf "$IMPRINT" "$F/imprint-runc"

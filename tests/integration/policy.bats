@@ -57,6 +57,24 @@ new_policy() {
 	[ "$(jq -r .serial base.json)" = 2 ]
 }
 
+@test "policy add --enforcement: modes and flags as written; an unknown one is refused and the file unchanged" {
+	new_policy
+	"$IMPRINT" policy add base.json "oci:$IMAGES/busybox:latest" \
+		--enforcement exec=enforce,network=monitor,tree-aware,raw-sockets >/dev/null
+	[ "$(jq -c '.images[0].enforcement' base.json)" = \
+		'{"exec":"enforce","network":"monitor","treeAware":true,"rawSockets":true}' ] ||
+		fail "$(jq -c '.images[0].enforcement' base.json)"
+	"$IMPRINT" policy sign base.json --key dev.key -o base.dsse >/dev/null
+	# a signed policy with them is valid
+	run "$IMPRINT" policy verify base.dsse --key dev.pub
+	[ "$status" -eq 0 ] || fail "$output"
+	cp base.json before.json
+	run "$IMPRINT" policy add base.json "oci:$IMAGES/busybox:latest" --enforcement exec=enforce,raw
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"raw-sockets"* ]] || fail "$output"
+	cmp base.json before.json
+}
+
 @test "policy add/remove/revoke each raise the serial; add replaces the same image" {
 	new_policy
 	"$IMPRINT" policy add base.json "oci:$IMAGES/busybox:latest" --mode monitor >/dev/null

@@ -5,7 +5,8 @@
 # kill -9; a flood of denied execs does not freeze anything.
 #
 # The attacks run in a busybox container through `podman exec`. The helper `probe` (static C,
-# compiled here) does what busybox cannot: an execveat() of a memfd and a UDP sendto(). It is
+# compiled here) does what busybox cannot: an execveat() of a memfd, a UDP sendto() and an ICMP
+# echo through a ping or a raw socket (the containers may make both: NET_RAW, ping_group_range). It is
 # itself a file from outside the image, so it is bind-mounted from the host at /h and allowed
 # explicitly with --allow-exec /h/probe (the memfd it executes is not).
 
@@ -57,7 +58,24 @@ setup_file() {
 				puts("sent");
 				return 0;
 			}
-			fprintf(stderr, "usage: probe memfd FILE ARGV0 ARGS... | udp|tcp ADDR PORT\n");
+			if (argc == 3 && (strcmp(argv[1], "icmp") == 0 || strcmp(argv[1], "raw") == 0)) {
+				/* an ICMP echo request: through a ping socket, or a raw one */
+				unsigned char echo[8] = { 8, 0, 0xf7, 0xff, 0, 0, 0, 0 };
+				int s = socket(AF_INET, argv[1][0] == 'r' ? SOCK_RAW : SOCK_DGRAM, IPPROTO_ICMP);
+				struct sockaddr_in a = { .sin_family = AF_INET };
+				if (s < 0) {
+					perror(argv[1]);
+					return 1;
+				}
+				inet_pton(AF_INET, argv[2], &a.sin_addr);
+				if (sendto(s, echo, sizeof(echo), 0, (struct sockaddr *)&a, sizeof(a)) < 0) {
+					perror("sendto");
+					return 1;
+				}
+				puts("sent");
+				return 0;
+			}
+			fprintf(stderr, "usage: probe memfd FILE ARGV0 ARGS... | udp|tcp ADDR PORT | icmp|raw ADDR\n");
 			return 2;
 		}
 	C
@@ -73,6 +91,7 @@ setup() {
 	W=$BATS_TEST_TMPDIR
 	cd "$W"
 	CID=$(tpodman run -d --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+		--cap-add NET_RAW --sysctl net.ipv4.ping_group_range="0 2147483647" \
 		-v "$HELPERS:/h:ro" --entrypoint /bin/sh localhost/busybox:latest -c 'sleep 1000')
 	PROTECT_PID=
 }
@@ -254,6 +273,37 @@ SCRIPT_DROP='printf "#!/bin/sh\necho script-ran\n" >/tmp/s.sh && chmod +x /tmp/s
 	assert_alert "connect_not_allowed deny bpf-net 10.1.2.3:80 unlearned_destination"
 	assert_alert "sendmsg_not_allowed deny bpf-net 10.1.2.3:53 unlearned_destination"
 	assert_alert "connect_not_allowed deny bpf-net 127.0.0.1:5305 unlearned_destination"
+}
+
+@test "enforce: raw and ICMP (ping) sockets, whose sends no cgroup hook sees, are refused when made" {
+	# the control: this container can make both, and reach 127.0.0.1 with them
+	cexec '/h/probe icmp 127.0.0.1 && /h/probe raw 127.0.0.1'
+	assert_status 0
+	start_protect enforce --allow-net 127.0.0.1:9000/tcp
+	cexec '/h/probe icmp 127.0.0.1'
+	[ "$status" -ne 0 ]
+	assert_contains "icmp: Operation not permitted"
+	cexec '/h/probe raw 127.0.0.1'
+	[ "$status" -ne 0 ]
+	assert_contains "raw: Operation not permitted"
+	# what the rules allow still works
+	cexec 'nc -l -p 9000 >/tmp/got & sleep 0.5; echo hello | nc 127.0.0.1 9000; sleep 0.3; cat /tmp/got'
+	assert_contains hello
+	assert_alert "socket_not_allowed deny bpf-net icmp/1 unhooked_socket"
+	assert_alert "socket_not_allowed deny bpf-net raw/1 unhooked_socket"
+}
+
+@test "monitor and --allow-raw-sockets: the ping socket is made; monitor reports it, the allowance does not" {
+	start_protect monitor --allow-net 127.0.0.1:9000/tcp
+	cexec '/h/probe icmp 127.0.0.1'
+	assert_status 0
+	assert_alert "socket_not_allowed would-deny bpf-net icmp/1 unhooked_socket"
+	stop_protect
+	: >out.json
+	start_protect enforce --allow-net 127.0.0.1:9000/tcp --allow-raw-sockets
+	cexec '/h/probe icmp 127.0.0.1 && /h/probe raw 127.0.0.1'
+	assert_status 0
+	assert_no_alerts
 }
 
 @test "monitor: the unlearned connect and send go on (no route here) and are reported" {
