@@ -1482,7 +1482,7 @@ report() {
 	done
 	! has podman || {
 		echo "   podman: podman run --rm --network none --ulimit ... --entrypoint /bin/true IMAGE, --hooks-dir empty"
-		echo "     or holding imprint.json (imprint hook --socket SOCK, or --paranoid)."
+		echo "     or holding imprint.json (imprint-hook --socket SOCK, or --paranoid: then imprint hook)."
 	}
 	! has runc || echo "   runc: runc run vs imprint-runc run of a umoci bundle (IMPRINT_SOCKET=SOCK, or IMPRINT_PARANOID=1)."
 	! has docker || {

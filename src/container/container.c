@@ -87,7 +87,26 @@ static void check_mount_paths(const struct rootfs *rf, const struct table *upper
 	}
 }
 
-/* The container's read-write layer may add files, never replace or hide image files. */
+/* Before the container first runs, its read-write layer holds only what the engine puts
+ * there: directories (mountpoints, the working directory), the empty files bind mounts go
+ * on, and podman's /etc/mtab -> /proc/mounts. Anything else was put there by someone else — a preload file, a library, a profile
+ * script, a binary — and every process of the verified image would load or run it (issue 11,
+ * class 6; docs/verify.md). */
+static void check_added(const struct rootfs *rf, const struct entry *e, struct verify_result *res)
+{
+	if (e->type == ENTRY_DIR || e->type == ENTRY_WHITEOUT ||
+	    (e->type == ENTRY_FILE && e->size == 0 && rootfs_is_mountpoint(rf, e->path)))
+		return;
+	/* podman makes it where the image has none, as Docker's init layer does */
+	if (e->type == ENTRY_SYMLINK && strcmp(e->path, "/etc/mtab") == 0 && e->target &&
+	    strcmp(e->target, "/proc/mounts") == 0)
+		return;
+	verify_refuse(res, "added", e->path, "%s: a %s added to the container layer before the "
+		      "container ran", e->path, entry_type_to_string(e->type));
+}
+
+/* The container's read-write layer may not replace or hide image files, nor add any file the
+ * engine does not put there. */
 static void check_shadow(const struct rootfs *rf, const char *upper_dir,
 			 const struct fingerprint *fp, const struct fingerprint_options *fo,
 			 struct verify_result *res)
@@ -107,8 +126,8 @@ static void check_shadow(const struct rootfs *rf, const char *upper_dir,
 		const struct entry *e = &upper.entries[i], *img = table_find(&fp->root, e->path);
 
 		if (!img)
-			continue;
-		if (e->type == ENTRY_WHITEOUT)
+			check_added(rf, e, res);
+		else if (e->type == ENTRY_WHITEOUT)
 			verify_refuse(res, "shadowed", e->path, "%s: image file deleted in the container "
 				      "layer", e->path);
 		else if (e->type != ENTRY_DIR || img->type != ENTRY_DIR)

@@ -50,7 +50,7 @@ void verify_refuse(struct verify_result *res, const char *code, const char *path
 /* The reason that says most: a revocation, then a named file, then the first. */
 static const struct verify_reason *main_reason(const struct verify_result *res)
 {
-	static const char *const order[] = { "revoked", "file", "shadowed" };
+	static const char *const order[] = { "revoked", "file", "shadowed", "added" };
 
 	for (size_t k = 0; k < ARRAY_SIZE(order); k++)
 		for (size_t i = 0; i < res->n_reasons; i++)
@@ -117,7 +117,7 @@ json_t *verify_result_json(const struct verify_result *res)
 
 static const char *const reason_codes[] = { "policy-store", "revoked", "unknown-image",
 					    "integrity", "layers", "content", "file", "shadowed",
-					    "error" };
+					    "added", "error" };
 
 /* Reason codes are static strings: map a parsed one back to ours. */
 static const char *reason_code(const char *s)

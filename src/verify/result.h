@@ -19,7 +19,7 @@ enum verify_mode { VERIFY_ENFORCE, VERIFY_MONITOR };
 
 struct verify_reason {
 	const char *code; /* "policy-store", "revoked", "unknown-image", "layers", "content",
-			   * "file", "integrity", "shadowed", "error" (docs/verify.md) */
+			   * "file", "integrity", "shadowed", "added", "error" (docs/verify.md) */
 	char *message;
 	char *path; /* the file concerned, or NULL */
 };

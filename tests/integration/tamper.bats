@@ -296,6 +296,37 @@ L() { echo "$ST/overlay/$BLAYER/diff$1"; }
 	done
 }
 
+@test "tamper: a preload file and a library put in a created container's layer before it starts" {
+	local mode layer
+	for mode in paranoid daemon monitor; do
+		# the control: created and started untouched, it runs
+		fpod create --name "clean-$mode" --network none --ulimit nofile=1024:1024 \
+			--ulimit nproc=4096:4096 --entrypoint /bin/echo "$BUSYBOX" started >/dev/null
+		run fpod --hooks-dir "$F/hooks-$mode" start -a "clean-$mode"
+		fpod rm -f "clean-$mode" >/dev/null
+		[ "$status" -eq 0 ] || fail "$mode, untouched: $output"
+		fpod create --name "pre-$mode" --network none --ulimit nofile=1024:1024 \
+			--ulimit nproc=4096:4096 --entrypoint /bin/echo "$BUSYBOX" started >/dev/null
+		layer=$(jq -r --arg n "pre-$mode" '.[] | select(.names[0] == $n) | .layer' \
+			"$ST/overlay-containers/containers.json")
+		mkdir -p "$ST/overlay/$layer/diff/etc" "$ST/overlay/$layer/diff/usr/lib"
+		echo /usr/lib/libevil.so >"$ST/overlay/$layer/diff/etc/ld.so.preload"
+		cp "$(L /bin/busybox)" "$ST/overlay/$layer/diff/usr/lib/libevil.so"
+		run fpod --hooks-dir "$F/hooks-$mode" start -a "pre-$mode"
+		fpod rm -f "pre-$mode" >/dev/null
+		tail -1 "audit-$mode.jsonl" | jq -e '[.reasons[] | select(.code == "added") | .path] |
+			index("/etc/ld.so.preload") and index("/usr/lib/libevil.so")' >/dev/null ||
+			fail "$mode: $(tail -1 "audit-$mode.jsonl" | jq -c .reasons)"
+		if [ $mode = monitor ]; then
+			[ "$(tail -1 audit-monitor.jsonl | jq -r .allowed)" = true ]
+		else
+			[ "$status" -ne 0 ] || fail "$mode: started"
+			[[ "$output" == *"/etc/ld.so.preload: a file added to the container layer before the container ran"* ]] ||
+				fail "$mode: $output"
+		fi
+	done
+}
+
 @test "imprintd: the cache is used, and a change after verification is seen (status figures)" {
 	before=$("$IMPRINT" daemon --status --socket "$SOCK")
 	start daemon "$BUSYBOX"
