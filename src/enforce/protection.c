@@ -56,7 +56,8 @@ bool protection_on_event(struct protection *p, const struct guard_event *e)
 		a.exepath = e->path;
 		a.fd_name = e->path;
 		a.reason = e->flags & GUARD_EXEC_UPPER ? "upper_layer"
-			   : e->flags & GUARD_EXEC_NOT_OVERLAY ? "not_overlay" : "not_in_image";
+			   : e->flags & GUARD_EXEC_NOT_OVERLAY ? "not_overlay"
+			   : path_is_elf_loader(e->path) ? "loader_as_program" : "not_in_image";
 	} else if (e->type == GUARD_EV_SOCKET) {
 		bool icmp = e->port != 3 /* SOCK_RAW */;
 

@@ -13,6 +13,7 @@
 #include "basic/fs.h"
 #include "basic/log.h"
 #include "rules.h"
+#include "target.h"
 
 static int parse_port(const char *s, unsigned short *ret)
 {
@@ -274,12 +275,6 @@ struct tree_policy *tree_policy_free(struct tree_policy *t)
 	return NULL;
 }
 
-static bool is_loader(const char *base)
-{
-	return strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld-musl", 7) == 0 ||
-	       strncmp(base, "ld.so", 5) == 0;
-}
-
 /* argv[0] of the execve()/execveat() the process is in (it is blocked inside that call,
  * waiting for our answer, so /proc/PID/syscall names its arguments and its old memory is
  * still mapped). A program is named by argv[0], not by the file opened: every busybox applet
@@ -337,7 +332,7 @@ const char *tree_policy_check(void *tree_policy, pid_t pid, pid_t ppid, const ch
 	char parent[COMM_MAX], child[COMM_MAX], name[256];
 
 	comm_of(exe, child);
-	if (is_loader(child))
+	if (path_is_elf_loader(child))
 		return NULL; /* the kernel opening a program's ELF interpreter */
 	if (exec_argv0(pid, name, sizeof(name)) == 0)
 		comm_of(name, child);

@@ -151,6 +151,14 @@ struct inode_seen {
 	ino_t ino;
 };
 
+bool path_is_elf_loader(const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	return strncmp(base, "ld-linux", 8) == 0 || strncmp(base, "ld-musl", 7) == 0 ||
+	       strncmp(base, "ld.so", 5) == 0 || strncmp(base, "ld64.so", 7) == 0;
+}
+
 int target_allow_executables(const struct protect_target *t, const struct table *table,
 			     struct guard *g, size_t *ret_allowed, size_t *ret_refused,
 			     struct error *err)
@@ -169,7 +177,10 @@ int target_allow_executables(const struct protect_target *t, const struct table 
 		struct stat st;
 		bool known = false;
 
-		if (e->type != ENTRY_FILE || !(e->mode & 0111))
+		/* The ELF interpreter loads a program's libraries; run as the program itself it
+		 * maps and runs any file it is given (`ld.so /tmp/dropped`): not allowed. The
+		 * kernel loading it for a dynamic program is not an exec of it. */
+		if (e->type != ENTRY_FILE || !(e->mode & 0111) || path_is_elf_loader(e->path))
 			continue;
 		fd = openat_beneath(root, e->path + 1, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -29,9 +29,13 @@ void target_release(struct protect_target *t);
 int target_from_runc(const char *runc_root, const char *id, struct protect_target *ret,
 		     char **ret_rootfs, struct error *err);
 
-/* For every executable regular file of table: open it through the container's root (no
- * symlinks), check its SHA-256, and allow its (dev, ino) in the kernel-side set. A file
- * that does not match is left out. *ret_allowed, *ret_refused count inodes and paths. */
+/* True for the name of an ELF interpreter (ld-linux*, ld-musl*, ld.so*, ld64.so*). */
+bool path_is_elf_loader(const char *path);
+
+/* For every executable regular file of table but the ELF interpreter (run as a program it
+ * would run any file: docs/protect.md): open it through the container's root (no symlinks),
+ * check its SHA-256, and allow its (dev, ino) in the kernel-side set. A file that does not
+ * match is left out. *ret_allowed, *ret_refused count inodes and paths. */
 int target_allow_executables(const struct protect_target *t, const struct table *table,
 			     struct guard *g, size_t *ret_allowed, size_t *ret_refused,
 			     struct error *err);

@@ -14,7 +14,7 @@ load ../lib/common
 load ../lib/protect
 
 setup_file() {
-	images busybox
+	images busybox debian
 	skip_unless gcc
 	need "no BTF at /sys/kernel/btf/vmlinux" test -e /sys/kernel/btf/vmlinux
 	export HELPERS=$BATS_FILE_TMPDIR/helpers
@@ -304,6 +304,27 @@ SCRIPT_DROP='printf "#!/bin/sh\necho script-ran\n" >/tmp/s.sh && chmod +x /tmp/s
 	cexec '/h/probe icmp 127.0.0.1 && /h/probe raw 127.0.0.1'
 	assert_status 0
 	assert_no_alerts
+}
+
+@test "enforce: the image's own dynamic loader run as the program (ld.so /tmp/dropped) is killed; programs it loads for still run" {
+	# a Debian container instead of this file's busybox one (its loader is ld-linux)
+	tpodman rm -f -t 0 "$CID" >/dev/null
+	CID=$(tpodman run -d --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+		--entrypoint /bin/sleep localhost/debian:latest 1000)
+	cexec 'cp /bin/true /tmp/dropped && chmod -x /tmp/dropped'
+	# the control: without imprint the loader runs the dropped file
+	cexec '/lib64/ld-linux-x86-64.so.2 /tmp/dropped && echo RAN'
+	assert_contains RAN
+	protect_start --mode enforce
+	cexec '/lib64/ld-linux-x86-64.so.2 /tmp/dropped && echo RAN; echo "rc=$?"'
+	[[ "$output" != *RAN* ]] || fail "$output"
+	assert_contains "rc=137"
+	# the image's dynamic programs still run: the kernel loading ld.so for them is no exec of it
+	cexec 'ls / >/dev/null && echo fine'
+	assert_status 0
+	assert_contains fine
+	alerts | grep -q "^exec_not_allowed deny bpf-exec .*ld-linux-x86-64.so.2 loader_as_program$" ||
+		fail "$(alerts)"
 }
 
 @test "monitor: the unlearned connect and send go on (no route here) and are reported" {
