@@ -538,16 +538,12 @@ ctr_layer_dirs() {
 	local top key=imprint-bench-probe-$$ m
 	# shellcheck disable=SC2086
 	top=$(chain_ids ${DIFFIDS[$1]} | tail -n 1)
-	cr snapshots view "$key" "$top" >/dev/null
-	m=$(cr snapshots mounts /mnt "$key")
-	cr snapshots rm "$key" >/dev/null
-	if [[ $m =~ ^mount\ -t\ bind\ ([^ ]+)\  ]]; then
-		echo "${BASH_REMATCH[1]}"
-	elif [[ $m =~ lowerdir=([^, ]+) ]]; then
-		tr ':' '\n' <<<"${BASH_REMATCH[1]}"
-	else
-		die "cannot read the snapshot directories of $1 from: $m"
-	fi
+	# its mounts printed by the call that makes it: an unleased view may be garbage-collected
+	m=$(cr snapshots view --mounts "$key" "$top")
+	cr snapshots rm "$key" >/dev/null 2>&1 || true
+	jq -r '.[0] | if .Type == "bind" then .Source
+		else (.Options[] | select(startswith("lowerdir=")) | ltrimstr("lowerdir=") | split(":")[]) end' \
+		<<<"$m" | grep . || die "cannot read the snapshot directories of $1 from: $m"
 }
 # layer_dirs ENGINE IMAGE: the image's stored layer directories, top first.
 layer_dirs() {

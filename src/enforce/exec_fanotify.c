@@ -173,7 +173,7 @@ static const char *judge(struct exec_fanotify *x, int fd, pid_t pid, char exe[PA
 		const char *why;
 
 		read_proc_comm(pid, comm, &ppid);
-		why = x->o.tree(x->o.tree_userdata, pid, ppid, exe);
+		why = x->o.tree(x->o.tree_userdata, pid, ppid, exe, &st);
 		if (why)
 			return why;
 	}

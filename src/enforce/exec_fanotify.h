@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "alert.h"
@@ -35,7 +36,8 @@
 
 /* Tree-aware check (optional): return NULL to allow, or a reason code to refuse the exec of
  * exe by pid (whose parent is ppid). Called on the reader thread. */
-typedef const char *(*exec_tree_fn)(void *userdata, pid_t pid, pid_t ppid, const char *exe);
+typedef const char *(*exec_tree_fn)(void *userdata, pid_t pid, pid_t ppid, const char *exe,
+				    const struct stat *st);
 
 struct exec_fanotify_options {
 	const char *container;    /* full id, for alerts */

@@ -3,6 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -170,6 +174,10 @@ struct pair {
 struct tree_policy {
 	struct pair *pairs;
 	size_t n, cap;
+	/* the exec last judged: the kernel then opens the interpreter of that file (a script's
+	 * #! line, an ELF loader) in the same system call, which is no new program */
+	pid_t last_pid;
+	char last_call[256];
 };
 
 static void comm_of(const char *name, char out[COMM_MAX])
@@ -275,47 +283,44 @@ struct tree_policy *tree_policy_free(struct tree_policy *t)
 	return NULL;
 }
 
-/* argv[0] of the execve()/execveat() the process is in (it is blocked inside that call,
- * waiting for our answer, so /proc/PID/syscall names its arguments and its old memory is
- * still mapped). A program is named by argv[0], not by the file opened: every busybox applet
- * is a link to one file, and busybox may re-execute itself through /proc/self/exe. */
-static int exec_argv0(pid_t pid, char *buf, size_t n)
+/* The execve()/execveat() pid is in (it is blocked inside that call, waiting for our answer,
+ * so /proc/PID/syscall names its arguments and its old memory is still mapped): that line of
+ * /proc/PID/syscall (the call's arguments and stack) and its argv[0]. -errno if pid is not in
+ * one (x86-64 numbers). */
+static int exec_args(pid_t pid, char line[static 256], char *argv0, size_t n)
 {
-	char path[64], line[256];
-	unsigned long nr, a0, a1, a2, argv0 = 0;
+	char path[64];
+	unsigned long nr, a0, a1, a2, arg0 = 0;
+	_cleanup_close_ int fd = -1;
 	FILE *f;
-	int fd;
 	ssize_t got;
 
 	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	if (!fgets(line, sizeof(line), f) ||
+	if (!fgets(line, 256, f) ||
 	    sscanf(line, "%lu %lx %lx %lx", &nr, &a0, &a1, &a2) != 4) {
 		fclose(f);
 		return -EINVAL;
 	}
 	fclose(f);
-	if (nr != 59 && nr != 322) /* x86-64 execve, execveat */
+	if (nr != 59 && nr != 322) /* execve, execveat */
 		return -EINVAL;
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	got = pread(fd, &argv0, sizeof(argv0), (off_t)(nr == 59 ? a1 : a2));
-	if (got == sizeof(argv0) && argv0)
-		got = pread(fd, buf, n - 1, (off_t)argv0);
-	else
-		got = -1;
-	close(fd);
+	if (pread(fd, &arg0, sizeof(arg0), (off_t)(nr == 59 ? a1 : a2)) != sizeof(arg0) || !arg0)
+		return -EIO;
+	got = pread(fd, argv0, n - 1, (off_t)arg0);
 	if (got <= 0)
 		return -EIO;
-	buf[got] = '\0';
-	return buf[0] ? 0 : -EINVAL;
+	argv0[got] = '\0';
+	return 0;
 }
 
-/* argv[0] of the program pid runs now (before its exec completes). */
+/* argv[0] of the program pid runs now (its /proc/PID/cmdline, which it can rewrite). */
 static void current_argv0(pid_t pid, char *buf, size_t n)
 {
 	_cleanup_free_ char *path = strdup_printf("/proc/%d/cmdline", (int)pid), *data = NULL;
@@ -326,26 +331,86 @@ static void current_argv0(pid_t pid, char *buf, size_t n)
 		snprintf(buf, n, "%s", data);
 }
 
-const char *tree_policy_check(void *tree_policy, pid_t pid, pid_t ppid, const char *exe)
+/* Does name (a path, or a command looked up as a shell would) name the file st, through
+ * pid's root (its symlinks resolved inside that root)? */
+static bool names_file(int root, const char *name, const struct stat *st)
+{
+	static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+					     "/usr/bin", "/sbin", "/bin" };
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+	for (size_t i = 0; i < (strchr(name, '/') ? 1 : ARRAY_SIZE(dirs)); i++) {
+		_cleanup_free_ char *path = strchr(name, '/') ? strdup(name)
+							       : strdup_printf("%s/%s", dirs[i], name);
+		_cleanup_close_ int fd = path ? (int)syscall(SYS_openat2, root, path, &how,
+							      sizeof(how))
+					      : -1;
+		struct stat got;
+
+		if (fd >= 0 && fstat(fd, &got) == 0 && got.st_dev == st->st_dev &&
+		    got.st_ino == st->st_ino)
+			return true;
+	}
+	return false;
+}
+
+/* A program is the image file it executes (st, named exe): its name, or argv[0]'s when
+ * argv[0] names that very file — the names of one multi-call file (busybox's applets,
+ * python3 -> python3.11). Any other argv[0] is the caller's choice and says nothing. */
+static void program_of(int root, const char *exe, const char *argv0, const struct stat *st,
+		       char out[COMM_MAX])
+{
+	comm_of(exe, out);
+	if (argv0 && argv0[0] && names_file(root, argv0, st))
+		comm_of(argv0, out);
+}
+
+const char *tree_policy_check(void *tree_policy, pid_t pid, pid_t ppid, const char *exe,
+			      const struct stat *st)
 {
 	struct tree_policy *t = tree_policy;
-	char parent[COMM_MAX], child[COMM_MAX], name[256];
+	char parent[COMM_MAX], child[COMM_MAX], argv0[256], link[64], pexe[PATH_MAX];
+	char call[256];
+	_cleanup_close_ int root = -1, pfd = -1;
+	struct stat pst;
+	ssize_t n;
 
-	comm_of(exe, child);
-	if (path_is_elf_loader(child))
-		return NULL; /* the kernel opening a program's ELF interpreter */
-	if (exec_argv0(pid, name, sizeof(name)) == 0)
-		comm_of(name, child);
-	current_argv0(pid, name, sizeof(name));
-	comm_of(name, parent);
-	/* Started from outside the image (podman exec: runc's init): RAD's "exec" entries and
-	 * the entrypoint are learned with no parent program. */
-	if (strncmp(parent, "runc", 4) == 0 || strncmp(parent, "crun", 4) == 0)
+	snprintf(link, sizeof(link), "/proc/%d/root", (int)pid);
+	root = open(link, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return "unreadable_path";
+	if (exec_args(pid, call, argv0, sizeof(argv0)) < 0)
+		call[0] = argv0[0] = '\0';
+	/* The kernel opening the interpreter of the file this very system call executes (a
+	 * script's #! line, an ELF program's loader; the same pid, arguments and stack): that
+	 * file was judged a moment ago, in its own event. */
+	if (call[0] && pid == t->last_pid && strcmp(call, t->last_call) == 0)
+		return NULL;
+	program_of(root, exe, argv0, st, child);
+	/* The parent is what pid runs now: its executable, not its writable cmdline. Not an
+	 * image file (not on the container's root filesystem: runc's init for `podman exec`):
+	 * started from outside the image, as RAD's "exec" entries and the entrypoint are
+	 * learned, with no parent program. */
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	pfd = open(link, O_PATH | O_CLOEXEC);
+	n = readlink(link, pexe, sizeof(pexe) - 1);
+	pexe[n > 0 ? n : 0] = '\0';
+	if (pfd < 0 || fstat(pfd, &pst) < 0 || pst.st_dev != st->st_dev) {
 		parent[0] = '\0';
+	} else {
+		current_argv0(pid, argv0, sizeof(argv0));
+		program_of(root, pexe, argv0, &pst, parent);
+	}
 	for (size_t i = 0; i < t->n; i++)
 		if (strcmp(t->pairs[i].parent, parent) == 0 &&
-		    strcmp(t->pairs[i].child, child) == 0)
+		    strcmp(t->pairs[i].child, child) == 0) {
+			/* allowed: its interpreter's event in this same call is no new program
+			 * (only then, or a refused exec retried from the same place would pass) */
+			t->last_pid = pid;
+			snprintf(t->last_call, sizeof(t->last_call), "%s", call);
 			return NULL;
+		}
 	log_debug("tree-aware: pid %d: '%s' started by '%s' was not learned", (int)pid, child,
 		  parent);
 	return "unlearned_parent";

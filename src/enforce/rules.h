@@ -4,6 +4,7 @@
  * which (docs/protect.md). */
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "basic/macro.h"
@@ -29,5 +30,9 @@ int tree_policy_new(const struct behavior *b, struct tree_policy **ret);
 struct tree_policy *tree_policy_free(struct tree_policy *t);
 DEFINE_FREEP(struct tree_policy, tree_policy_free)
 /* exec_tree_fn: NULL if pid (still running its parent's program, before the exec) may start
- * exe, else "unlearned_parent". Reads /proc/PID/{syscall,mem,cmdline}. */
-const char *tree_policy_check(void *tree_policy, pid_t pid, pid_t ppid, const char *exe);
+ * exe (the file st), else "unlearned_parent". A program is the image file it executes, named
+ * by argv[0] only where argv[0] names that same file (a multi-call binary's applets); the
+ * parent is the file pid executes now, not its writable cmdline (docs/protect.md). Reads
+ * /proc/PID/{syscall,mem,cmdline,exe,root}. */
+const char *tree_policy_check(void *tree_policy, pid_t pid, pid_t ppid, const char *exe,
+			      const struct stat *st);

@@ -416,6 +416,33 @@ BEHAVIOR='{"kind":"Fingerprint","apiVersion":"rad.ksoc.com/v1alpha1","containers
 	assert_alert "connect_not_allowed deny bpf-net 10.1.2.3:80 unlearned_destination"
 }
 
+# Debian: sh (dash), bash and cat are different files; `podman exec` enters as RAD's "exec"
+BEHAVIOR_DEB='{"kind":"Fingerprint","apiVersion":"rad.ksoc.com/v1alpha1","containers":[{"name":"debian","imageName":"localhost/debian:latest",
+ "entrypoint":{"process":{"uid":0,"gid":0,"programs":[{"comm":"sleep","args":["/bin/sleep","1000"]}]}},
+ "exec":{"process":{"programs":[{"comm":"sh","args":["sh","-c","x"]}],
+  "children":[{"programs":[{"comm":"bash","args":["bash","-c","x"]}],
+   "children":[{"programs":[{"comm":"cat","args":["cat","/etc/hostname"]}]}]}]}}}]}'
+
+@test "tree-aware: a program is the file it executes: another image program started under a learned name (exec -a) is refused" {
+	tpodman rm -f -t 0 "$CID" >/dev/null
+	CID=$(tpodman run -d --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+		--entrypoint /bin/sleep localhost/debian:latest 1000)
+	echo "$BEHAVIOR_DEB" >fp.json
+	protect_start --mode enforce --behavior fp.json
+	# the controls: the learned chain runs, also with argv[0] naming the file itself
+	cexec 'bash -c "cat /etc/hostname >/dev/null && echo cat-ok"'
+	assert_status 0
+	assert_contains cat-ok
+	cexec 'bash -c "(exec -a cat /usr/bin/cat /etc/hostname) >/dev/null && echo cat-ok"'
+	assert_contains cat-ok
+	assert_no_alerts
+	# the attack: ls started as "cat", which bash may start
+	cexec 'bash -c "exec -a cat /usr/bin/ls /etc/hostname"; echo "rc=$?"'
+	! grep -qx /etc/hostname <<<"$output" || fail "ls ran: $output"
+	assert_contains "Operation not permitted"
+	assert_alert "exec_not_allowed deny fanotify /usr/bin/ls unlearned_parent"
+}
+
 @test "tree-aware monitor: the shell under the wrong parent runs and is reported" {
 	echo "$BEHAVIOR" >fp.json
 	start_protect monitor --behavior fp.json

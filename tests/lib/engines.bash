@@ -328,11 +328,13 @@ ctr_layer_dir() {
 	chain=$(nth_chain "${2:-1}" $(tctr content get "$cfg" | jq -r '.rootfs.diff_ids[]'))
 	[ -n "$chain" ] || fail "no layer ${2:-1} in $1"
 	# a view of the layer is a bind mount of its directory (the snapshotter's numeric id lives
-	# in its bolt database, which no shell tool reads)
-	tctr snapshots view "$key" "$chain" >/dev/null
-	mount=$(tctr snapshots mounts /mnt "$key")
-	tctr snapshots rm "$key" >/dev/null
-	mount=$(sed -n 's/^mount -t bind \([^ ]*\) .*/\1/p; s/^mount -t overlay .*lowerdir=\([^:, ]*\).*/\1/p' <<<"$mount")
+	# in its bolt database, which no shell tool reads). Its mounts are printed by the same call
+	# that makes it: an unleased view may be garbage-collected by the next one.
+	mount=$(tctr snapshots view --mounts "$key" "$chain")
+	tctr snapshots rm "$key" >/dev/null 2>&1 || true
+	mount=$(jq -r '.[0] | if .Type == "bind" then .Source
+		else (.Options[] | select(startswith("lowerdir=")) | ltrimstr("lowerdir=") | split(":")[0]) end' \
+		<<<"$mount")
 	[ -d "$mount" ] || fail "no snapshot directory for $chain"
 	echo "$mount"
 }
