@@ -19,6 +19,7 @@
 #include "basic/sha256.h"
 #include "basic/fs.h"
 #include "exec_fanotify.h"
+#include "sensor/learner.h"
 
 #define PENDING_MAX 256
 #define READ_EVENTS 64
@@ -180,14 +181,23 @@ static const char *judge(struct exec_fanotify *x, int fd, pid_t pid, char exe[PA
 	return NULL;
 }
 
-/* Is pid in the container's mount namespace? If we cannot tell, assume it is. */
+/* Is pid the container's? By its cgroup, not its mount namespace: a process that made its own
+ * (unshare -Urm) is still the container's. If we cannot tell, assume it is. */
 static bool in_container(struct exec_fanotify *x, pid_t pid)
 {
-	char path[64];
-	struct stat st;
+	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
+	_cleanup_free_ char *cg = NULL;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
-	return stat(path, &st) < 0 || st.st_ino == x->mntns;
+	if (proc_cgroup_v2(pid, &cg) < 0)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		_cleanup_free_ char *dir = strdup_printf("%s%s", roots[i], cg);
+		struct stat st;
+
+		if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return (uint64_t)st.st_ino == x->o.cgroup;
+	}
+	return true;
 }
 
 static void decide(struct exec_fanotify *x, struct pending *p, pid_t pid)
@@ -368,6 +378,14 @@ static int mark_mounts(struct exec_fanotify *x, struct error *err)
 							      "mount: %m");
 			continue; /* the kernel-side layer still covers it */
 		}
+		/* The root's superblock (the container's own overlay) too: a mount namespace the
+		 * container makes (unshare -m) copies its mounts, and a mount mark does not
+		 * follow the copies; a filesystem mark does. */
+		if (strcmp(mp, "/") == 0 &&
+		    fanotify_mark(x->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_EXEC_PERM,
+				  AT_FDCWD, target) < 0)
+			return error_set(err, -errno, "cannot mark the container's root filesystem: "
+						      "%m");
 		x->stats.mounts++;
 	}
 	return 0;

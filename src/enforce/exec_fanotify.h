@@ -41,7 +41,9 @@ typedef const char *(*exec_tree_fn)(void *userdata, pid_t pid, pid_t ppid, const
 
 struct exec_fanotify_options {
 	const char *container;    /* full id, for alerts */
-	pid_t pid;                /* a process of the container (its mounts, its namespace) */
+	pid_t pid;                /* a process of the container (its mounts) */
+	uint64_t cgroup;          /* its cgroup v2 id: a process is the container's by its cgroup,
+				   * whatever namespaces it made (issue 11, class 2) */
 	const struct table *table; /* the image's content table; borrowed, must outlive us */
 	enum guard_mode mode;
 	int timeout_ms;           /* watchdog */

@@ -133,6 +133,7 @@ static int arm(struct protection *p, const struct protection_options *o, struct 
 	if (r >= 0 && o->exec_mode)
 		r = exec_fanotify_start(&(struct exec_fanotify_options){
 						.container = p->t.id, .pid = p->t.pid,
+						.cgroup = p->t.cgroup,
 						.table = &p->fp->root, .mode = o->exec_mode,
 						.timeout_ms = o->timeout_ms, .alerts = o->alerts,
 						.json = o->json,

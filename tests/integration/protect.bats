@@ -227,6 +227,21 @@ SCRIPT_DROP='printf "#!/bin/sh\necho script-ran\n" >/tmp/s.sh && chmod +x /tmp/s
 	assert_alert "exec_not_allowed deny fanotify /tmp/s.sh not_in_image"
 }
 
+@test "enforce: a process in its own user and mount namespace (unshare -Urm) is still the container's: a dropped script is denied" {
+	# the control: the namespaces can be made, and the script runs there without imprint
+	cexec "unshare -Urm sh -c 'printf \"#!/bin/sh\\necho script-ran\\n\" >/tmp/u.sh && chmod +x /tmp/u.sh && /tmp/u.sh'"
+	assert_status 0
+	assert_contains script-ran
+	start_protect enforce
+	cexec "unshare -Urm sh -c '/tmp/u.sh; echo rc=\$?'"
+	[[ "$output" != *script-ran* ]] || fail "$output"
+	assert_contains "rc=126"
+	assert_alert "exec_not_allowed deny fanotify /tmp/u.sh not_in_image"
+	# image programs still run there
+	cexec "unshare -Urm sh -c 'ls / >/dev/null && echo fine'"
+	assert_contains fine
+}
+
 @test "monitor: a dropped shebang script runs and is reported" {
 	start_protect monitor
 	cexec "$SCRIPT_DROP"
