@@ -1081,18 +1081,26 @@ start_argv() {
 	esac
 }
 
+# run_cmd STDIN DESC: run CMD once with STDIN (its output in $WORK/out and $WORK/err); DT is its
+# wall time in us. A failure stops the bench, saying DESC.
+run_cmd() {
+	local t0 t1
+	t0=${EPOCHREALTIME/./}
+	"${CMD[@]}" <"$1" >"$WORK/out" 2>"$WORK/err" ||
+		{ tail -n 20 "$WORK/err" >&2; die "$2: '${CMD[*]}' failed"; }
+	t1=${EPOCHREALTIME/./}
+	DT=$((t1 - t0))
+}
+
 # timed IMAGE VARIANT R: run VARIANT once on IMAGE and add its wall time to T. Outside the timed
 # part: the decision time from the audit log's last line to E, and what imprintd did meanwhile
 # (its status after the previous start and after this one) to HITS, MISSES, EVENTS.
 timed() {
-	local img=$1 v=$2 r=$3 t0 t1 after c=${CONF_OF[$2]:-}
+	local img=$1 v=$2 r=$3 after c=${CONF_OF[$2]:-}
 	local -a d
 	start_argv "$img" "$v" "$r"
-	t0=${EPOCHREALTIME/./}
-	"${CMD[@]}" </dev/null >"$WORK/out" 2>"$WORK/err" ||
-		{ tail -n 20 "$WORK/err" >&2; die "$img, $v, run $r: '${CMD[*]}' failed"; }
-	t1=${EPOCHREALTIME/./}
-	T[$img|$v]+="$((t1 - t0)) "
+	run_cmd /dev/null "$img, $v, run $r"
+	T[$img|$v]+="$DT "
 	[ -z "$c" ] || E[$img|$v]+="$(tail -n 1 "$CONF/$c/audit.jsonl" | jq -r .elapsedUs) "
 	after=$(daemon_stats allow)
 	read -r -a d <<<"$(stats_delta "$LAST_STATS" "$after")"
@@ -1211,7 +1219,7 @@ fp_time() {
 # of each image through each engine's imprintd way (each engine stores its own layer directories,
 # so each is a miss), then `imprint fingerprint` of each image as each engine stores it.
 first_start() {
-	local k img e v t0 t1 s0 c
+	local k img e v s0 c
 	log "first start: $FIRST_RUNS x (fresh imprintd; each image through each engine once; imprint fingerprint of each)"
 	if has containerd; then
 		for img in "${IMGS[@]}"; do CLAYERS[$img]=$(ctr_layer_dirs "$img" | tr '\n' ' '); done
@@ -1224,11 +1232,8 @@ first_start() {
 				v=${VIA[$e]} c=${CONF_OF[${VIA[$e]}]}
 				s0=$(daemon_stats allow)
 				start_argv "$img" "$v" "first-$k"
-				t0=${EPOCHREALTIME/./}
-				"${CMD[@]}" </dev/null >"$WORK/out" 2>"$WORK/err" ||
-					{ tail -n 20 "$WORK/err" >&2; die "first start of $img, $v: '${CMD[*]}' failed"; }
-				t1=${EPOCHREALTIME/./}
-				FT[$img|$e]+="$((t1 - t0)) "
+				run_cmd /dev/null "first start of $img, $v"
+				FT[$img|$e]+="$DT "
 				FE[$img|$e]+="$(tail -n 1 "$CONF/$c/audit.jsonl" | jq -r .elapsedUs) "
 				[ "$(tail -n 1 "$CONF/$c/audit.jsonl" | jq -r '"\(.verdict) \(.digests.root)"')" = "allowed ${ROOT_DIGEST[$img]}" ] ||
 					die "check failed: first start of $img through $e: the audit log does not say allowed"
@@ -1250,17 +1255,14 @@ first_start() {
 # T[cold|KEY] and E[cold|KEY]; its verdict must be "allowed". With imprintd, check the lookup was a
 # miss (KEY *-miss) or a hit (KEY hit) and nothing else.
 cold_hook() {
-	local key=$1 c=$2 t0 t1 s0 line
+	local key=$1 c=$2 s0 line
 	[ -z "${SOCKET[$c]}" ] || s0=$(daemon_stats "$c")
 	hook_argv "$c"
-	t0=${EPOCHREALTIME/./}
-	"${CMD[@]}" <"$WORK/state-$COLD_IMG.json" >"$WORK/out" 2>"$WORK/err" ||
-		{ tail -n 20 "$WORK/err" >&2; die "never-seen $COLD_IMG, $key: '${CMD[*]}' failed"; }
-	t1=${EPOCHREALTIME/./}
+	run_cmd "$WORK/state-$COLD_IMG.json" "never-seen $COLD_IMG, $key"
 	line=$(tail -n 1 "$CONF/$c/audit.jsonl")
 	[ "$(jq -r '"\(.verdict) \(.digests.config)"' <<<"$line")" = "allowed sha256:${IMAGE_ID[$COLD_IMG]}" ] ||
 		die "check failed: never-seen $COLD_IMG, $key: the audit log does not say allowed: $line"
-	T[cold|$key]+="$((t1 - t0)) "
+	T[cold|$key]+="$DT "
 	E[cold|$key]+="$(jq -r .elapsedUs <<<"$line") "
 	if [ -n "${SOCKET[$c]}" ]; then
 		expect_lookup "never-seen $COLD_IMG, $key" "$c" "$s0" "${key##*-}"
@@ -1377,7 +1379,8 @@ report() {
 				over=$(awk -v a="$med" -v b="$bmed" 'BEGIN { printf "%+.1f", a - b }')
 				ratio=$(awk -v a="$med" -v b="$bmed" 'BEGIN { printf "%.2f", a / b }')
 				paired=$(paired_pct "$img" "$v")%
-				read -r dmed _ <<<"$(stat_us "${E[$img|$v]}")"
+				# (a way without imprint, the floor, has no decision)
+				[ -z "${CONF_OF[$v]:-}" ] || read -r dmed _ <<<"$(stat_us "${E[$img|$v]}")"
 			fi
 			printf '   %-37s %7.1f %7.1f %7.1f %9s %6s %7s %8s  %s\n' "${LABEL[$v]}" "$med" "$p90" "$min" \
 				"$over" "$ratio" "$paired" "$dmed" "$(target "$img" "$v")"
