@@ -8,7 +8,7 @@
 
 #include "basic/fs.h"
 #include "cli.h"
-#include "daemon/client.h"
+#include "front.h"
 
 static int report(const struct cli *c, const char *msg)
 {
@@ -169,20 +169,19 @@ int load_fingerprint(const char *arg, const struct source_options *o, struct fin
 void check_options_init(struct check_options *o, const char *audit_default,
 			const struct conf *conf)
 {
-	const char *v;
+	struct front_settings fs; /* the keys the small fronts read too: one mapping */
 
-	*o = (struct check_options){ .audit_log = audit_default, .socket_path = IMPRINTD_SOCKET };
+	front_settings_init(&fs, conf);
+	*o = (struct check_options){ .socket_path = fs.socket_path, .paranoid = fs.paranoid,
+				     .storage_root = fs.storage_root };
 	store_options_init(&o->store);
 	o->store.policy_dir = conf_get(conf, "policy-dir") ?: o->store.policy_dir;
 	o->store.keys_dir = conf_get(conf, "keys-dir") ?: o->store.keys_dir;
 	o->store.state_dir = conf_get(conf, "state-dir") ?: o->store.state_dir;
 	o->verify.fingerprint_dir = conf_get(conf, "fingerprint-dir") ?: STORE_FINGERPRINT_DIR;
-	if ((v = conf_get(conf, "mode")))
-		o->verify.mode = strcmp(v, "monitor") == 0 ? VERIFY_MONITOR : VERIFY_ENFORCE;
-	o->audit_log = conf_get(conf, "audit-log") ?: o->audit_log;
-	o->socket_path = conf_get(conf, "socket") ?: o->socket_path;
-	o->paranoid = conf_get_bool(conf, "paranoid", false);
-	o->storage_root = conf_get(conf, "storage-root");
+	o->verify.mode = fs.mode;
+	/* the default differs per verb (verify: none), so not the fronts' */
+	o->audit_log = conf_get(conf, "audit-log") ?: audit_default;
 	o->threads = (unsigned)conf_get_number(conf, "threads", 0);
 }
 

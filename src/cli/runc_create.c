@@ -25,17 +25,19 @@ bool runc_create_asks_imprintd(const struct runc_call *rc, const struct front_se
 	       access(s->socket_path, F_OK) == 0;
 }
 
-void runc_log_error(const char *log, const char *msg)
+void runc_log_refusal(const char *log, const char *refusal)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *line = NULL;
+	_cleanup_free_ char *msg = strdup_printf("imprint: %s", refusal ? refusal : "refused");
 	json_t *j;
 	char now[32];
 
 	if (!log)
 		return;
 	time_format_rfc3339((int64_t)time(NULL), now);
-	j = json_pack("{s:s,s:s,s:s}", "level", "error", "msg", msg, "time", now);
+	j = json_pack("{s:s,s:s,s:s}", "level", "error", "msg", msg ? msg : "imprint: refused",
+		      "time", now);
 	line = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -186,9 +188,7 @@ int runc_create_via_imprintd(const char *runc, char **argv, const struct runc_ca
 	line = audit_decision(s->audit_log, "runtime", rc->id, &res);
 	r = res.allowed ? 0 : 1;
 	if (!res.allowed) {
-		_cleanup_free_ char *msg = strdup_printf("imprint: %s", line ? line : "refused");
-
-		runc_log_error(rc->log, msg ? msg : "imprint: refused");
+		runc_log_refusal(rc->log, line);
 		delete_container(runc, abs_root ? abs_root : root, rc->id);
 	}
 	verify_result_release(&res);

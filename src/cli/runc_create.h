@@ -30,5 +30,6 @@ bool runc_create_asks_imprintd(const struct runc_call *rc, const struct front_se
 int runc_create_via_imprintd(const char *runc, char **argv, const struct runc_call *rc,
 			     const char *bundle, const struct front_settings *s);
 
-/* Say why in runc's --log file (JSON lines, read by containerd and Docker); log NULL: none. */
-void runc_log_error(const char *log, const char *msg);
+/* Say a refusal ("imprint: LINE"; line NULL: "imprint: refused") in runc's --log file (JSON
+ * lines, read by containerd and Docker); log NULL: none. */
+void runc_log_refusal(const char *log, const char *line);

@@ -9,12 +9,10 @@
  * does not answer (then with --imprint-paranoid=yes: verified before runc creates anything),
  * a bad configuration (the full wrapper refuses create and run; for the other commands it is a
  * warning, as there), and the wrapper's own help. */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "basic/macro.h"

@@ -92,9 +92,7 @@ int verb_runtime(int argc, char **argv)
 					     .setup_error = setup[0] ? setup : NULL },
 				     &co, &line);
 		if (r == EXIT_NEGATIVE) { /* refused: say so where the engine reads it */
-			_cleanup_free_ char *msg = strdup_printf("imprint: %s", line ? line : "refused");
-
-			runc_log_error(rc.log, msg ? msg : "imprint: refused");
+			runc_log_refusal(rc.log, line);
 			return r;
 		}
 		if (r != EXIT_OK)

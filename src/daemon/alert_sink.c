@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "basic/clock.h"
 #include "alert_sink.h"
 #include "enforce/alert.h"
 
@@ -22,12 +23,10 @@ static void record(struct alert_sink *s, const char *text)
 	json_t *fields = json_object_get(a, "output_fields");
 	const char *id = json_string_value(json_object_get(fields, "container.id"));
 	const char *decision = json_string_value(json_object_get(a, "decision"));
-	struct timespec now;
 	struct event ev;
 
 	if (!a)
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
 	metrics_add(s->metrics, METRIC_EVENTS, id, 1);
 	/* drift alerts carry no decision: each is an alert */
 	if (!decision || strcmp(decision, "allow"))
@@ -35,7 +34,7 @@ static void record(struct alert_sink *s, const char *text)
 	if (decision && strcmp(decision, "deny") == 0)
 		metrics_add(s->metrics, METRIC_DENIALS, id, 1);
 	if (s->events) {
-		if (event_from_alert(a, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000, &ev) <
+		if (event_from_alert(a, clock_realtime_us(), &ev) <
 			    0 ||
 		    !events_writer_post(s->events, &ev))
 			metrics_add(s->metrics, METRIC_LOST, id, 1);

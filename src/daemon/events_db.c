@@ -546,17 +546,9 @@ struct events_writer {
 	int64_t last_log_us;
 };
 
-static int64_t monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static struct timespec deadline_in(int64_t us)
 {
-	int64_t t = monotonic_us() + us;
+	int64_t t = clock_monotonic_us() + us;
 
 	return (struct timespec){ .tv_sec = t / 1000000, .tv_nsec = (t % 1000000) * 1000 };
 }
@@ -590,8 +582,8 @@ static void write_batch(struct events_writer *w)
 		w->written += taken;
 	} else {
 		w->errors++;
-		if (monotonic_us() - w->last_log_us >= LOG_INTERVAL_US || !w->last_log_us) {
-			w->last_log_us = monotonic_us();
+		if (clock_monotonic_us() - w->last_log_us >= LOG_INTERVAL_US || !w->last_log_us) {
+			w->last_log_us = clock_monotonic_us();
 			/* rate-limited: a full disk must not flood the journal */
 			log_warning("events: %zu event(s) not recorded: %s", k, err.message);
 		}
@@ -602,7 +594,7 @@ static void write_batch(struct events_writer *w)
 static void *writer_main(void *userdata)
 {
 	struct events_writer *w = userdata;
-	int64_t last_prune = monotonic_us();
+	int64_t last_prune = clock_monotonic_us();
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
@@ -617,12 +609,12 @@ static void *writer_main(void *userdata)
 		}
 		if (w->n > 0 || w->dropped != w->dropped_recorded) {
 			write_batch(w);
-			last_prune = monotonic_us();
-		} else if (monotonic_us() - last_prune >= LOG_INTERVAL_US) {
+			last_prune = clock_monotonic_us();
+		} else if (clock_monotonic_us() - last_prune >= LOG_INTERVAL_US) {
 			pthread_mutex_unlock(&w->lock);
 			events_db_prune(w->db, clock_realtime_us(), NULL);
 			pthread_mutex_lock(&w->lock);
-			last_prune = monotonic_us();
+			last_prune = clock_monotonic_us();
 		}
 	}
 	pthread_mutex_unlock(&w->lock);

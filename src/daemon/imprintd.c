@@ -185,9 +185,7 @@ static void observers_decision(struct observers *ob, const char *id,
 			       const struct verify_result *res)
 {
 	struct event ev;
-	struct timespec now;
 
-	clock_gettime(CLOCK_REALTIME, &now);
 	metrics_add(ob->metrics, METRIC_EVENTS, id, 1);
 	metrics_add(ob->metrics, METRIC_DECISIONS,
 		    !res->refused ? "allowed" : res->allowed ? "would-refuse" : "refused", 1);
@@ -196,8 +194,7 @@ static void observers_decision(struct observers *ob, const char *id,
 	metrics_observe_us(ob->metrics, METRIC_DECISION_LATENCY, res->elapsed_us);
 	if (!ob->events)
 		return;
-	if (event_from_decision(res, id, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000,
-				&ev) < 0 ||
+	if (event_from_decision(res, id, clock_realtime_us(), &ev) < 0 ||
 	    !events_writer_post(ob->events, &ev))
 		metrics_add(ob->metrics, METRIC_LOST, id, 1);
 }

@@ -44,7 +44,6 @@ struct pending {
 struct exec_fanotify {
 	struct exec_fanotify_options o;
 	int fan_fd;
-	ino_t mntns;
 	pid_t self;
 	pthread_t reader, watchdog;
 	bool reader_started, watchdog_started;
@@ -185,19 +184,7 @@ static const char *judge(struct exec_fanotify *x, int fd, pid_t pid, char exe[PA
  * (unshare -Urm) is still the container's. If we cannot tell, assume it is. */
 static bool in_container(struct exec_fanotify *x, pid_t pid)
 {
-	static const char *const roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
-	_cleanup_free_ char *cg = NULL;
-
-	if (proc_cgroup_v2(pid, &cg) < 0)
-		return true;
-	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
-		_cleanup_free_ char *dir = strdup_printf("%s%s", roots[i], cg);
-		struct stat st;
-
-		if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-			return (uint64_t)st.st_ino == x->o.cgroup;
-	}
-	return true;
+	return pid_in_cgroup(pid, x->o.cgroup, NULL) != 0;
 }
 
 static void decide(struct exec_fanotify *x, struct pending *p, pid_t pid)
@@ -371,21 +358,17 @@ static int mark_mounts(struct exec_fanotify *x, struct error *err)
 		target = strdup_printf("/proc/%d/root%s", (int)x->o.pid, mp);
 		if (!target)
 			return -ENOMEM;
-		if (fanotify_mark(x->fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM,
-				  AT_FDCWD, target) < 0) {
+		/* The root as a whole filesystem (the container's own overlay superblock): a mount
+		 * namespace the container makes (unshare -m) copies its mounts, and a mount mark
+		 * does not follow the copies; a filesystem mark does. */
+		if (fanotify_mark(x->fan_fd, FAN_MARK_ADD | (strcmp(mp, "/") == 0 ? FAN_MARK_FILESYSTEM
+										     : FAN_MARK_MOUNT),
+				  FAN_OPEN_EXEC_PERM, AT_FDCWD, target) < 0) {
 			if (strcmp(mp, "/") == 0)
 				return error_set(err, -errno, "cannot mark the container's root "
-							      "mount: %m");
+							      "filesystem: %m");
 			continue; /* the kernel-side layer still covers it */
 		}
-		/* The root's superblock (the container's own overlay) too: a mount namespace the
-		 * container makes (unshare -m) copies its mounts, and a mount mark does not
-		 * follow the copies; a filesystem mark does. */
-		if (strcmp(mp, "/") == 0 &&
-		    fanotify_mark(x->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_EXEC_PERM,
-				  AT_FDCWD, target) < 0)
-			return error_set(err, -errno, "cannot mark the container's root filesystem: "
-						      "%m");
 		x->stats.mounts++;
 	}
 	return 0;
@@ -395,8 +378,6 @@ int exec_fanotify_start(const struct exec_fanotify_options *o, struct exec_fanot
 			struct error *err)
 {
 	_cleanup_(exec_fanotify_freep) struct exec_fanotify *x = calloc(1, sizeof(*x));
-	_cleanup_free_ char *ns = NULL;
-	struct stat st;
 	int r;
 
 	if (!x)
@@ -405,12 +386,6 @@ int exec_fanotify_start(const struct exec_fanotify_options *o, struct exec_fanot
 	x->fan_fd = -1;
 	x->self = getpid();
 	pthread_mutex_init(&x->lock, NULL);
-	ns = strdup_printf("/proc/%d/ns/mnt", (int)o->pid);
-	if (!ns)
-		return -ENOMEM;
-	if (stat(ns, &st) < 0)
-		return error_set(err, -errno, "cannot read the container's mount namespace: %m");
-	x->mntns = st.st_ino;
 	x->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_MARKS,
 				  O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (x->fan_fd < 0)

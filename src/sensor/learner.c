@@ -127,21 +127,34 @@ int proc_cgroup_v2(pid_t pid, char **ret)
 
 static const char *const cgroup2_roots[] = { "/sys/fs/cgroup/unified", "/sys/fs/cgroup" };
 
+int pid_in_cgroup(pid_t pid, uint64_t id, char **ret_path)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = pid > 0 ? proc_cgroup_v2(pid, &path) : -ESRCH;
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(cgroup2_roots); i++) {
+		_cleanup_free_ char *dir = strdup_printf("%s%s", cgroup2_roots[i], path);
+		struct stat st;
+
+		if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if ((uint64_t)st.st_ino != id)
+				return 0;
+			if (ret_path)
+				*ret_path = TAKE_PTR(path);
+			return 1;
+		}
+	}
+	return -ENOENT;
+}
+
 /* pid's cgroup if it is still the cgroup id (its directory's inode), or NULL. */
 static char *cgroup_of_pid(uint64_t id, pid_t pid)
 {
-	_cleanup_free_ char *path = NULL;
-	struct stat st;
+	char *path = NULL;
 
-	if (pid <= 0 || proc_cgroup_v2(pid, &path) < 0)
-		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(cgroup2_roots); i++) {
-		_cleanup_free_ char *dir = strdup_printf("%s%s", cgroup2_roots[i], path);
-
-		if (dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == id)
-			return TAKE_PTR(path);
-	}
-	return NULL;
+	return pid_in_cgroup(pid, id, &path) == 1 ? path : NULL;
 }
 
 /* Otherwise: the cgroup v2 directory whose inode number is the cgroup id. A walk that fails

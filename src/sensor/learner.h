@@ -41,6 +41,9 @@ char *container_id_from_cgroup(const char *path);
 /* pid's cgroup v2 path ("0::PATH" in /proc/PID/cgroup) into *ret (new string); -ENOENT if
  * the process is gone or has none. */
 int proc_cgroup_v2(pid_t pid, char **ret);
+/* 1 if pid's cgroup v2 directory is the cgroup id (its inode number; *ret_path, if not NULL,
+ * gets pid's cgroup path), 0 if it is another, -errno if that cannot be read. */
+int pid_in_cgroup(pid_t pid, uint64_t id, char **ret_path);
 
 /* The container id of a cgroup v2 id (its directory's inode number), or NULL. pid (0: none):
  * a process seen in that cgroup, whose /proc/PID/cgroup names it directly; otherwise (or if it

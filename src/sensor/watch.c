@@ -550,7 +550,7 @@ int watch_run(const struct watch_options *o, struct error *err)
 	struct watcher w = { .o = o };
 	_cleanup_(sensor_freep) struct sensor *s = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct timespec start, now;
+	int64_t start;
 	int r = load_fingerprints(&w, err);
 
 	if (r >= 0)
@@ -562,15 +562,12 @@ int watch_run(const struct watch_options *o, struct error *err)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = clock_monotonic_ms();
 	while (r >= 0 && !(o->stop ? *o->stop : stopping)) {
 		r = sensor_poll(s, 100);
 		if (r >= 0)
 			check_lost(&w, s, false);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (o->duration_ms && (now.tv_sec - start.tv_sec) * 1000 +
-					      (now.tv_nsec - start.tv_nsec) / 1000000 >=
-				      o->duration_ms)
+		if (o->duration_ms && clock_monotonic_ms() - start >= o->duration_ms)
 			break;
 	}
 	if (r >= 0 && s)
