@@ -23,7 +23,8 @@ static void help(void)
 	       "  init FILE --name NAME [--expires TIME] [--default deny|allow]\n"
 	       "                       a new, empty, unsigned policy (serial 1)\n"
 	       "  add FILE SOURCE [--image-name PATTERN] [--mode enforce|monitor]\n"
-	       "      [--enforcement exec=MODE,network=MODE,files=MODE,tree-aware]\n"
+	       "      [--enforcement exec=MODE,network=MODE,files=MODE,tree-aware,raw-sockets,\n"
+	       "                     loader-as-program]\n"
 	       "                       pin an image: its digests, root digest and layer tables;\n"
 	       "                       --enforcement: what imprintd does to its running\n"
 	       "                       containers (MODE off|monitor|enforce; default all off)\n"
@@ -234,9 +235,11 @@ static void print_images(json_t *p)
 		       json_string_value(json_object_get(v, "configDigest")) ?: "-",
 		       json_string_value(json_object_get(v, "name")) ?: "");
 		if (json_object_get(v, "enforcement"))
-			printf(" (runtime: exec %s, network %s, files %s%s)",
+			printf(" (runtime: exec %s, network %s, files %s%s%s%s)",
 			       policy_enforce_to_string(e.exec), policy_enforce_to_string(e.network),
-			       policy_enforce_to_string(e.files), e.tree_aware ? ", tree-aware" : "");
+			       policy_enforce_to_string(e.files), e.tree_aware ? ", tree-aware" : "",
+			       e.raw_sockets ? ", raw-sockets" : "",
+			       e.loader_as_program ? ", loader-as-program" : "");
 		printf("\n");
 	}
 	json_array_foreach(json_object_get(p, "revocations"), i, v)

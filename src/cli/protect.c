@@ -49,6 +49,8 @@ static void help(void)
 	       "  --allow-raw-sockets  with network rules, still let the container make raw and\n"
 	       "                       ICMP (ping) sockets, whose sends the rules cannot see\n"
 	       "  --allow-exec PATH    allow this file of the container as it is now (repeatable)\n"
+	       "  --allow-loader-as-program  let the image's ELF interpreter be run as the\n"
+	       "                       program (`ld.so PROGRAM`; what it maps is still checked)\n"
 	       "  --storage-root DIR   containers-storage root (default " DEFAULT_STORAGE_ROOT ")\n"
 	       "  --runc-root DIR      a plain runc container: its state is DIR/ID/state.json\n"
 	       "                       (runc --root; /run/runc by default for runc)\n"
@@ -71,7 +73,7 @@ static void help(void)
 
 enum { OPT_CONTAINER = 0x200, OPT_BEHAVIOR, OPT_ALLOW_NET, OPT_ALLOW_EXEC, OPT_PIN_DIR,
        OPT_TIMEOUT, OPT_RUNC_ROOT, OPT_FINGERPRINT, OPT_FILES, OPT_FILES_PATH,
-       OPT_FILES_WRITABLE, OPT_ALLOW_RAW };
+       OPT_FILES_WRITABLE, OPT_ALLOW_RAW, OPT_ALLOW_LOADER };
 
 struct protect {
 	struct cli c;
@@ -82,7 +84,7 @@ struct protect {
 	size_t n_allow_exec;
 	struct guard_net_policy net;
 	bool net_given;
-	bool raw_sockets;
+	bool raw_sockets, loader_as_program;
 	const char *storage_root;
 	const char *runc_root;   /* a plain runc container */
 	const char *fingerprint; /* the allowlist's source, if given */
@@ -115,6 +117,7 @@ static int parse_args(struct protect *p, int argc, char **argv)
 		{ "behavior", required_argument, NULL, OPT_BEHAVIOR },
 		{ "allow-net", required_argument, NULL, OPT_ALLOW_NET },
 		{ "allow-raw-sockets", no_argument, NULL, OPT_ALLOW_RAW },
+		{ "allow-loader-as-program", no_argument, NULL, OPT_ALLOW_LOADER },
 		{ "allow-exec", required_argument, NULL, OPT_ALLOW_EXEC },
 		{ "storage-root", required_argument, NULL, OPT_STORAGE_ROOT },
 		{ "pin-dir", required_argument, NULL, OPT_PIN_DIR },
@@ -160,6 +163,9 @@ static int parse_args(struct protect *p, int argc, char **argv)
 				return cli_usage(&p->c, "at most %d network rules",
 						 GUARD_NET_RULES_MAX);
 			p->net_given = true;
+			break;
+		case OPT_ALLOW_LOADER:
+			p->loader_as_program = true;
 			break;
 		case OPT_ALLOW_RAW:
 			p->raw_sockets = true;
@@ -284,9 +290,9 @@ static void say_layers(struct protect *p, const struct guard *g, const char *lsm
 	fprintf(stderr, "imprint: protect: container %.12s (pid %d, cgroup %llu): mode %s%s; "
 		"layers: %s\n", in.id, (int)in.pid, (unsigned long long)in.cgroup, mode,
 		in.adopted ? ", adopted from a previous run" : "", layers ? layers : "?");
-	if (in.refused)
+	if (in.allowed.refused)
 		fprintf(stderr, "imprint: protect: %zu image executables do not match the image "
-			"(left out of the allowed set)\n", in.refused);
+			"(left out of the allowed set)\n", in.allowed.refused);
 	if (p->c.json) {
 		struct alert a = {
 			.rule = "protect_started", .priority = "Informational",
@@ -418,6 +424,7 @@ int verb_protect(int argc, char **argv)
 					     .net = &p.net, .behavior = p.behavior,
 					     .tree_aware = p.behavior != NULL,
 					     .raw_sockets = p.raw_sockets,
+					     .loader_as_program = p.loader_as_program,
 					     .allow_exec = p.allow_exec,
 					     .n_allow_exec = p.n_allow_exec,
 					     .timeout_ms = p.timeout_ms, .alerts = p.alerts,

@@ -70,13 +70,15 @@ static int bundle_root_path(const char *bundle, struct rootfs *rf, char **ret,
 	return r < 0 ? r : *ret ? 0 : -ENOMEM;
 }
 
-/* The filesystem type and superblock options of the topmost mount at mountpoint. */
-static int mount_options(const char *mountpoint, char **ret_fstype, char **ret_options)
+/* The filesystem type and superblock options of the topmost mount at mountpoint, in the mount
+ * namespace of the mountinfo file read. */
+static int mount_options(const char *mountinfo, const char *mountpoint, char **ret_fstype,
+			 char **ret_options)
 {
 	_cleanup_free_ char *buf = NULL;
 	char *line, *save = NULL;
 	size_t len;
-	int r = read_file("/proc/self/mountinfo", MOUNTINFO_MAX, &buf, &len);
+	int r = read_file(mountinfo, MOUNTINFO_MAX, &buf, &len);
 
 	if (r < 0)
 		return r;
@@ -126,11 +128,45 @@ static int parse_layers(struct rootfs *rf, char *lower, const char *upper, struc
 	return 0;
 }
 
+/* rf->overlay and its layers, from the options of the mount at mountpoint. */
+static int read_overlay(struct rootfs *rf, const char *mountinfo, const char *mountpoint,
+			struct error *err)
+{
+	_cleanup_free_ char *fstype = NULL, *options = NULL;
+	char *opt, *save = NULL, *lower = NULL, *upper = NULL;
+
+	if (mount_options(mountinfo, mountpoint, &fstype, &options) < 0 ||
+	    strcmp(fstype, "overlay") != 0)
+		return 0; /* a plain directory (or a bind mount of one) */
+	rf->overlay = true;
+	for (opt = strtok_r(options, ",", &save); opt; opt = strtok_r(NULL, ",", &save))
+		if (strncmp(opt, "lowerdir=", 9) == 0)
+			lower = opt + 9;
+		else if (strncmp(opt, "upperdir=", 9) == 0)
+			upper = opt + 9;
+	return parse_layers(rf, lower, upper, err);
+}
+
+int rootfs_from_pid(pid_t pid, struct rootfs *ret, struct error *err)
+{
+	_cleanup_free_ char *mountinfo = strdup_printf("/proc/%d/mountinfo", (int)pid);
+	struct rootfs rf = { 0 };
+	int r;
+
+	if (!mountinfo || !(rf.path = strdup("/")))
+		return -ENOMEM;
+	r = read_overlay(&rf, mountinfo, "/", err);
+	if (r < 0)
+		rootfs_release(&rf);
+	else
+		*ret = rf;
+	return r;
+}
+
 int rootfs_from_bundle(const char *bundle, struct rootfs *ret, struct error *err)
 {
-	_cleanup_free_ char *root = NULL, *fstype = NULL, *options = NULL;
+	_cleanup_free_ char *root = NULL;
 	struct rootfs rf = { 0 };
-	char *opt, *save = NULL, *lower = NULL, *upper = NULL;
 	int r = bundle_root_path(bundle, &rf, &root, err);
 
 	if (r >= 0 && !(rf.path = realpath(root, NULL)))
@@ -142,15 +178,7 @@ int rootfs_from_bundle(const char *bundle, struct rootfs *ret, struct error *err
 			      rf.path);
 		goto out;
 	}
-	if (mount_options(rf.path, &fstype, &options) < 0 || strcmp(fstype, "overlay") != 0)
-		goto out; /* a plain directory (or a bind mount of one) */
-	rf.overlay = true;
-	for (opt = strtok_r(options, ",", &save); opt; opt = strtok_r(NULL, ",", &save))
-		if (strncmp(opt, "lowerdir=", 9) == 0)
-			lower = opt + 9;
-		else if (strncmp(opt, "upperdir=", 9) == 0)
-			upper = opt + 9;
-	r = parse_layers(&rf, lower, upper, err);
+	r = read_overlay(&rf, "/proc/self/mountinfo", rf.path, err);
 out:
 	if (r < 0)
 		rootfs_release(&rf);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "basic/error.h"
 #include "fingerprint/table.h"
@@ -27,6 +28,10 @@ struct rootfs {
 /* Read BUNDLE/config.json's root.path and the mount at it. Fails only if the bundle or the
  * path cannot be read; a rootfs that is not an overlay has ->overlay false. */
 int rootfs_from_bundle(const char *bundle, struct rootfs *ret, struct error *err);
+/* The root filesystem of a running container's process pid: the mount at "/" in its mount
+ * namespace (path "/"; the layer directories as that mount's options name them, resolved in
+ * ours). Not an overlay: ->overlay false. */
+int rootfs_from_pid(pid_t pid, struct rootfs *ret, struct error *err);
 void rootfs_release(struct rootfs *r);
 
 /* True if path is a mount destination or a directory above one: what the runtime resolves

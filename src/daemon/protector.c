@@ -273,6 +273,7 @@ static int arm(struct protector *p, const struct pc *c, struct protection **ret,
 					.behavior = b,
 					.tree_aware = c->enf.tree_aware,
 					.raw_sockets = c->enf.raw_sockets,
+					.loader_as_program = c->enf.loader_as_program,
 					.timeout_ms = p->o.timeout_ms,
 					.alerts = p->alerts, .json = true },
 				&t, fp, p->g, ret, err);
@@ -424,7 +425,7 @@ static void state_alert(struct protector *p, const char *id, const char *reason,
 static void never_weaker(struct protector *p, struct pc *c, uint64_t cgroup,
 			 const struct guard_container *pinned)
 {
-	enum policy_enforce exec = enforce_of_guard(pinned->mode);
+	enum policy_enforce exec = enforce_of_guard(pinned->mode & GUARD_MODE_MASK);
 	enum policy_enforce net = enforce_of_guard(pinned->net_mode);
 	_cleanup_free_ char *why = NULL;
 
@@ -634,9 +635,12 @@ static json_t *pc_json(struct protector *p, struct pc *c)
 	json_object_set_new(j, "cgroup", json_integer((json_int_t)in.cgroup));
 	json_object_set_new(j, "adopted", json_boolean(in.adopted));
 	json_object_set_new(j, "layers", json_pack(
-		"{s:b,s:b,s:b,s:b}", "fanotifyExec", in.exec_mode != 0, "bpfExec",
-		in.exec_mode != 0, "cgroupNet", in.net_mode != 0, "treeAware", in.tree_aware));
-	json_object_set_new(j, "allowedExecutables", json_integer((json_int_t)in.allowed));
+		"{s:b,s:b,s:b,s:b,s:b}", "fanotifyExec", in.exec_mode != 0, "bpfExec",
+		in.exec_mode != 0, "bpfMmap", in.exec_mode != 0, "cgroupNet", in.net_mode != 0,
+		"treeAware", in.tree_aware));
+	json_object_set_new(j, "allowedExecutables",
+			    json_integer((json_int_t)in.allowed.executables));
+	json_object_set_new(j, "mappableFiles", json_integer((json_int_t)in.allowed.mappable));
 	json_object_set_new(j, "networkRules", json_integer((json_int_t)in.net_rules));
 	json_object_set_new(j, "counters", json_pack(
 		"{s:I,s:I,s:I,s:I,s:I,s:i}", "allowed", (json_int_t)in.fanotify.allowed, "denied",

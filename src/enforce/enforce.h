@@ -20,6 +20,8 @@ enum guard_event_type {
 	GUARD_EV_CONNECT = 2, /* connect4/6 */
 	GUARD_EV_SENDMSG = 3, /* sendmsg4/6 (UDP) */
 	GUARD_EV_SOCKET = 4,  /* sock_create: a raw or ICMP socket (family, proto, port = type) */
+	GUARD_EV_MAP = 5,     /* mmap/mprotect: a file mapped executable (dev, ino: the real
+			       * file; path: its name) */
 };
 
 enum guard_exec_flags {
@@ -27,16 +29,31 @@ enum guard_exec_flags {
 	GUARD_EXEC_NOT_OVERLAY = 1 << 1, /* not on overlayfs: memfd, tmpfs, a bind mount... */
 	GUARD_EXEC_KILLED = 1 << 2,      /* SIGKILL sent */
 	GUARD_NET_DENIED = 1 << 3,       /* connect/sendmsg refused (EPERM) */
+	GUARD_MAP_UNVERIFIED = 1 << 4,   /* the mapping could not be looked up (treated as not
+					  * allowed) */
+	GUARD_MAP_ANON = 1 << 5,         /* not a file: memory made executable (not judged) */
 };
+
+/* guard_container.mode: the guard_mode for exec in the low byte; GUARD_MAPS_CHECKED: files
+ * mapped executable are checked too (the allowed set holds the image's ELF files by their real
+ * inodes). A flag, not a field, so that a pinned map of an earlier version keeps its layout and
+ * the containers it protects are not judged against a set that lacks those entries. */
+#define GUARD_MODE_MASK 0xffu
+#define GUARD_MAPS_CHECKED 0x100u
 
 /* "guard_protected" map: cgroup v2 id -> how that container is protected. */
 struct guard_container {
-	unsigned int mode;     /* enum guard_mode, for exec */
+	unsigned int mode;     /* enum guard_mode for exec | GUARD_MAPS_CHECKED */
 	unsigned int net_mode; /* enum guard_mode, 0: no network rules */
 };
 
-/* "guard_allowed" map key: an executable of a container's verified image, as the kernel sees
- * it through the container's overlay mount (s_dev in the kernel's encoding, i_ino). */
+/* "guard_allowed" map values: what the file may be. */
+#define GUARD_ALLOW_EXEC 0x1 /* executed (key: the inode through the container's overlay) */
+#define GUARD_ALLOW_MAP 0x2  /* mapped executable (key: the real file in a lower layer, which
+			      * is what a mapping of an overlay file holds) */
+
+/* "guard_allowed" map key: a file of a container's verified image, as the kernel sees it
+ * (s_dev in the kernel's encoding, i_ino). */
 struct guard_exec_key {
 	unsigned long long cgroup;
 	unsigned long long ino;

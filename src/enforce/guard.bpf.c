@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The kernel side of runtime enforcement (docs/protect.md). Only program types that load on
- * our kernels (DESIGN.md 5): tp_btf for exec, cgroup/connect and cgroup/sendmsg for the
- * network.
+ * our kernels (DESIGN.md 5): tp_btf for exec and for files mapped executable, cgroup/connect
+ * and cgroup/sendmsg for the network.
  *
  * Who owns what: every map is pinned by name under the pin directory (/sys/fs/bpf/imprint)
  * and so outlives the process that created it; user space (guard.c) fills "guard_protected",
@@ -26,6 +26,13 @@
 #define IPPROTO_ICMPV6 58 /* a define in the kernel, not in vmlinux.h */
 #define SIGKILL 9
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define EBUSY 16
+#define PROT_EXEC 0x4
+#define VM_EXEC 0x4
+#define TS_COMPAT 0x2                 /* x86 thread_info.status: a 32-bit syscall */
+#define X32_SYSCALL_BIT 0x40000000
+#define MAP_VMAS_MAX 16               /* mappings of one call looked at, beyond: unverified */
+#define MAP_LOOKUP_TRIES 8            /* bpf_find_vma tries while mmap_lock is contended */
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -106,8 +113,9 @@ int BPF_PROG(guard_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	struct super_block *sb;
 	struct guard_event *e;
 	__u32 flags = 0;
+	__u8 *allowed;
 
-	if (!c || !c->mode)
+	if (!c || !(c->mode & GUARD_MODE_MASK))
 		return 0;
 	inode = BPF_CORE_READ(bprm, file, f_inode);
 	sb = BPF_CORE_READ(inode, i_sb);
@@ -125,19 +133,177 @@ int BPF_PROG(guard_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	} else {
 		flags |= GUARD_EXEC_NOT_OVERLAY;
 	}
-	if (!(flags & GUARD_EXEC_UPPER) && bpf_map_lookup_elem(&guard_allowed, &key))
+	allowed = bpf_map_lookup_elem(&guard_allowed, &key);
+	if (!(flags & GUARD_EXEC_UPPER) && allowed && (*allowed & GUARD_ALLOW_EXEC))
 		return 0;
-	if (c->mode == GUARD_ENFORCE) {
+	if ((c->mode & GUARD_MODE_MASK) == GUARD_ENFORCE) {
 		bpf_send_signal(SIGKILL);
 		flags |= GUARD_EXEC_KILLED;
 	}
-	e = event_new(GUARD_EV_EXEC, cgroup, c->mode);
+	e = event_new(GUARD_EV_EXEC, cgroup, c->mode & GUARD_MODE_MASK);
 	if (!e)
 		return 0;
 	e->flags = flags;
 	e->dev = key.dev;
 	e->ino = key.ino;
 	bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* Files mapped executable. mmap, mprotect and pkey_mprotect are judged when they return, on
+ * what is mapped then (not on the fd or the address they were given, which another thread
+ * may change in between): every mapping of the range that is executable and backed by a file
+ * must be an allowed ELF file of the image. A mapping of an overlay file holds the real file
+ * of the layer it comes from, so the allowed set keys those (GUARD_ALLOW_MAP); a file of the
+ * container's upper layer, a volume or a memfd is never in it. Memory made executable that is
+ * no file (JIT code) is not judged (docs/protect.md). The SIGKILL is delivered before the
+ * call returns to user space, so no instruction of the mapping runs.
+ *
+ * raw_syscalls/sys_exit, not the per-syscall tracepoints: those skip 32-bit syscalls, which
+ * a 64-bit process can make too (int 0x80), and cost the same slow syscall path. */
+struct map_check {
+	struct task_struct *task;
+	__u64 cgroup;
+	__u64 addr, end; /* what is left to look at */
+	__u64 next;      /* the end of the mapping looked at */
+	__u32 busy;      /* lookups refused while mmap_lock was taken */
+	__u32 dev;       /* the first file not allowed */
+	__u64 ino;
+	__u32 flags;
+	bool bad;
+	char name[64];
+};
+
+static long map_check_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct map_check *m = data;
+	struct guard_exec_key key = { .cgroup = m->cgroup };
+	struct file *f = BPF_CORE_READ(vma, vm_file);
+	__u8 *allowed;
+
+	m->next = BPF_CORE_READ(vma, vm_end);
+	if (!(BPF_CORE_READ(vma, vm_flags) & VM_EXEC) || !f)
+		return 0;
+	key.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	allowed = bpf_map_lookup_elem(&guard_allowed, &key);
+	if (allowed && (*allowed & GUARD_ALLOW_MAP))
+		return 0;
+	if (!m->bad) {
+		m->bad = true;
+		m->dev = key.dev;
+		m->ino = key.ino;
+		bpf_probe_read_kernel_str(m->name, sizeof(m->name),
+					  BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	}
+	return 0;
+}
+
+/* One lookup of the mapping at m->addr (bpf_loop callback): 1 when done. */
+static long map_walk_step(__u64 i, void *data)
+{
+	struct map_check *m = data;
+	long r = bpf_find_vma(m->task, m->addr, map_check_vma, m, 0);
+
+	if (r == -EBUSY && ++m->busy < MAP_LOOKUP_TRIES)
+		return 0;
+	if (r < 0) {
+		/* Contended, or unmapped by another thread since: cannot tell. */
+		m->bad = true;
+		m->flags |= GUARD_MAP_UNVERIFIED;
+		return 1;
+	}
+	m->addr = m->next;
+	return m->bad || m->addr >= m->end;
+}
+
+/* Whether the call that returns ret is mmap, mprotect or pkey_mprotect, and the range and
+ * protection it asked for (mmap: from the address it returned). */
+static __always_inline bool map_call(struct pt_regs *regs, long ret, __u64 *start, __u64 *len,
+				     __u64 *prot)
+{
+#if defined(__TARGET_ARCH_x86)
+	struct task_struct *t = bpf_get_current_task_btf();
+	bool compat = t->thread_info.status & TS_COMPAT;
+	long nr = regs->orig_ax;
+
+	if (compat) {
+		*start = (__u32)regs->bx;
+		*len = (__u32)regs->cx;
+		*prot = (__u32)regs->dx;
+		if (nr == 192 /* mmap2 */)
+			*start = ret;
+		if (nr == 90 /* old_mmap: its arguments are in memory */) {
+			*start = ret;
+			*len = 0;
+			*prot = PROT_EXEC; /* the mapping's own flags tell */
+		}
+		if (nr == 192 || nr == 90)
+			return true;
+		return nr == 125 /* mprotect */ || nr == 380 /* pkey_mprotect */;
+	}
+	nr &= ~X32_SYSCALL_BIT;
+	*start = regs->di;
+	*len = regs->si;
+	*prot = regs->dx;
+	if (nr == 9 /* mmap */) {
+		*start = ret;
+		return true;
+	}
+	return nr == 10 /* mprotect */ || nr == 329 /* pkey_mprotect */;
+#elif defined(__TARGET_ARCH_arm64)
+	long nr = regs->syscallno;
+
+	*start = regs->orig_x0;
+	*len = regs->regs[1];
+	*prot = regs->regs[2];
+	if (nr == 222 /* mmap */) {
+		*start = ret;
+		return true;
+	}
+	return nr == 226 /* mprotect */ || nr == 288 /* pkey_mprotect */;
+#else
+#error "map_call: syscall numbers of this architecture"
+#endif
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(guard_map, struct pt_regs *regs, long ret)
+{
+	struct map_check m = {};
+	struct guard_container *c;
+	struct guard_event *e;
+	__u64 start, len, prot;
+	__u32 mode;
+
+	if (!map_call(regs, ret, &start, &len, &prot) || ret < 0 || !(prot & PROT_EXEC))
+		return 0;
+	m.cgroup = bpf_get_current_cgroup_id();
+	c = bpf_map_lookup_elem(&guard_protected, &m.cgroup);
+	if (!c || !(c->mode & GUARD_MAPS_CHECKED) || !(mode = c->mode & GUARD_MODE_MASK))
+		return 0;
+	m.task = bpf_get_current_task_btf();
+	m.addr = start;
+	m.end = start + (len ?: 1);
+	bpf_loop(MAP_VMAS_MAX + MAP_LOOKUP_TRIES, map_walk_step, &m, 0);
+	if (!m.bad && m.addr < m.end) {
+		m.bad = true;
+		m.flags |= GUARD_MAP_UNVERIFIED;
+	}
+	if (!m.bad)
+		return 0;
+	if (mode == GUARD_ENFORCE) {
+		bpf_send_signal(SIGKILL);
+		m.flags |= GUARD_EXEC_KILLED;
+	}
+	e = event_new(GUARD_EV_MAP, m.cgroup, mode);
+	if (!e)
+		return 0;
+	e->flags = m.flags;
+	e->dev = m.dev;
+	e->ino = m.ino;
+	__builtin_memcpy(e->path, m.name, sizeof(m.name));
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Loading, pinning and adopting the enforcement BPF programs (guard.h). Pins:
  *   PIN/guard_protected, guard_allowed, guard_net, guard_events, guard_lost   maps (by name)
- *   PIN/guard_exec                                      the sched_process_exec link
+ *   PIN/guard_exec, guard_map          the sched_process_exec and sys_exit (mapping) links
  *   PIN/net-<cgroup id>-{connect4,connect6,sendmsg4,sendmsg6}  one container's links */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,11 +21,14 @@
 #include "guard.h"
 #include "guard.skel.h"
 
+/* The programs every protected container shares, attached once and pinned. */
+static const char *const shared_links[] = { "guard_exec", "guard_map" };
+
 struct guard {
 	struct guard_bpf *skel;
 	struct ring_buffer *rb;
-	struct bpf_link *exec_link; /* NULL when adopted */
-	bool exec_adopted;
+	struct bpf_link *links[ARRAY_SIZE(shared_links)]; /* NULL when adopted */
+	bool adopted[ARRAY_SIZE(shared_links)];
 	char *pin_dir;
 	guard_event_fn fn;
 	void *userdata;
@@ -60,14 +63,40 @@ static char *pin_path(const struct guard *g, const char *name)
 	return strdup_printf("%s/%s", g->pin_dir, name);
 }
 
+static struct bpf_program *shared_prog(struct guard *g, size_t i)
+{
+	return i == 0 ? g->skel->progs.guard_exec : g->skel->progs.guard_map;
+}
+
+/* Attach shared program i and pin its link, or adopt the link a process before us pinned. */
+static int attach_shared(struct guard *g, size_t i, struct error *err)
+{
+	_cleanup_free_ char *path = pin_path(g, shared_links[i]);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	if (access(path, F_OK) == 0) {
+		g->adopted[i] = true;
+		return 0;
+	}
+	g->links[i] = bpf_program__attach(shared_prog(g, i));
+	if (!g->links[i])
+		return error_set(err, -errno, "cannot attach %s: %m",
+				 bpf_program__section_name(shared_prog(g, i)));
+	r = bpf_link__pin(g->links[i], path);
+	if (r < 0)
+		return error_set(err, r, "cannot pin %s: %s", path, strerror(-r));
+	return 0;
+}
+
 int guard_open(const char *pin_dir, guard_event_fn fn, void *userdata, struct guard **ret,
 	       struct error *err)
 {
 	_cleanup_(guard_freep) struct guard *g = calloc(1, sizeof(*g));
-	_cleanup_free_ char *link_path = NULL;
 	int r;
 
-	if (!g || !(g->pin_dir = strdup(pin_dir)) || !(link_path = pin_path(g, "guard_exec")))
+	if (!g || !(g->pin_dir = strdup(pin_dir)))
 		return -ENOMEM;
 	g->fn = fn;
 	g->userdata = userdata;
@@ -84,16 +113,10 @@ int guard_open(const char *pin_dir, guard_event_fn fn, void *userdata, struct gu
 		return error_set(err, r, "cannot load the enforcement BPF programs: %s (pinned "
 				 "maps of another version in %s? IMPRINT_BPF_DEBUG=1 shows "
 				 "libbpf's log)", strerror(-r), pin_dir);
-	if (access(link_path, F_OK) == 0) {
-		g->exec_adopted = true;
-	} else {
-		g->exec_link = bpf_program__attach(g->skel->progs.guard_exec);
-		if (!g->exec_link)
-			return error_set(err, -errno,
-					 "cannot attach tp_btf/sched_process_exec: %m");
-		r = bpf_link__pin(g->exec_link, link_path);
+	for (size_t i = 0; i < ARRAY_SIZE(shared_links); i++) {
+		r = attach_shared(g, i, err);
 		if (r < 0)
-			return error_set(err, r, "cannot pin %s: %s", link_path, strerror(-r));
+			return r;
 	}
 	g->rb = ring_buffer__new(bpf_map__fd(g->skel->maps.guard_events), on_ring_event, g, NULL);
 	if (!g->rb)
@@ -107,7 +130,8 @@ struct guard *guard_free(struct guard *g)
 	if (!g)
 		return NULL;
 	ring_buffer__free(g->rb);
-	bpf_link__destroy(g->exec_link); /* closes our fd; the pin keeps it attached */
+	for (size_t i = 0; i < ARRAY_SIZE(shared_links); i++)
+		bpf_link__destroy(g->links[i]); /* closes our fd; the pin keeps it attached */
 	guard_bpf__destroy(g->skel);
 	free(g->pin_dir);
 	free(g);
@@ -116,7 +140,7 @@ struct guard *guard_free(struct guard *g)
 
 bool guard_exec_adopted(const struct guard *g)
 {
-	return g->exec_adopted;
+	return g->adopted[0];
 }
 
 int guard_container_get(struct guard *g, uint64_t cgroup, struct guard_container *ret)
@@ -133,12 +157,15 @@ int guard_net_get(struct guard *g, uint64_t cgroup, struct guard_net_policy *ret
 	return 0;
 }
 
-int guard_allow_exec(struct guard *g, uint64_t cgroup, dev_t dev, ino_t ino)
+int guard_allow(struct guard *g, uint64_t cgroup, dev_t dev, ino_t ino, uint8_t what)
 {
 	struct guard_exec_key k = { .cgroup = cgroup, .ino = ino, .dev = guard_kdev(dev) };
-	uint8_t one = 1;
+	int fd = bpf_map__fd(g->skel->maps.guard_allowed);
+	uint8_t v = 0;
 
-	if (bpf_map_update_elem(bpf_map__fd(g->skel->maps.guard_allowed), &k, &one, BPF_ANY) < 0)
+	bpf_map_lookup_elem(fd, &k, &v);
+	v |= what;
+	if (bpf_map_update_elem(fd, &k, &v, BPF_ANY) < 0)
 		return -errno;
 	return 0;
 }
@@ -232,21 +259,21 @@ int guard_release(struct guard *g, uint64_t cgroup)
 	if (bpf_map_get_next_key(bpf_map__fd(g->skel->maps.guard_protected), NULL, &any) == 0)
 		return 0;
 	/* Nobody is protected any more: leave nothing behind. */
-	static const char *const pins[] = { "guard_exec", "guard_protected", "guard_allowed",
-					    "guard_net", "guard_events", "guard_lost" };
-	for (size_t i = 0; i < ARRAY_SIZE(pins); i++) {
-		_cleanup_free_ char *path = pin_path(g, pins[i]);
+	static const char *const maps[] = { "guard_protected", "guard_allowed", "guard_net",
+					    "guard_events", "guard_lost" };
+	for (size_t i = 0; i < ARRAY_SIZE(shared_links); i++) {
+		_cleanup_free_ char *path = pin_path(g, shared_links[i]);
 
-		if (!path)
-			continue;
-		if (i == 0)
+		if (path)
 			unpin_link(path);
-		else
-			unlink(path);
+		bpf_link__destroy(g->links[i]);
+		g->links[i] = NULL;
 	}
-	if (g->exec_link) {
-		bpf_link__destroy(g->exec_link);
-		g->exec_link = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		_cleanup_free_ char *path = pin_path(g, maps[i]);
+
+		if (path)
+			unlink(path);
 	}
 	rmdir(g->pin_dir);
 	return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The kernel-side enforcement layers (guard.bpf.c, docs/protect.md): exec checked at
- * sched_process_exec against a per-container allowed set, connect/sendmsg checked against a
+ * sched_process_exec and files mapped executable checked when mmap/mprotect return, against a
+ * per-container allowed set; connect/sendmsg checked against a
  * per-container list of destinations. Everything is pinned under a bpffs directory so that
  * it keeps working while no imprint process runs; guard_open() adopts what is pinned.
  *
@@ -26,7 +27,7 @@ struct guard;
 typedef void (*guard_event_fn)(void *userdata, const struct guard_event *e);
 
 /* Load the programs, reuse the maps pinned in pin_dir (or pin new ones) and attach the exec
- * program unless a pinned one is already attached (then it is adopted). Where pin_dir's parent
+ * and mapping programs unless pinned ones are already attached (then they are adopted). Where pin_dir's parent
  * is not on bpffs, bpffs is mounted there first (mode 0700), as bpftool does. */
 int guard_open(const char *pin_dir, guard_event_fn fn, void *userdata, struct guard **ret,
 	       struct error *err);
@@ -42,9 +43,11 @@ int guard_container_get(struct guard *g, uint64_t cgroup, struct guard_container
 /* Its network rules as armed (mode, GUARD_NET_RAW_OK, destinations): 0, or -ENOENT. */
 int guard_net_get(struct guard *g, uint64_t cgroup, struct guard_net_policy *ret);
 
-/* Allow one executable (st_dev, st_ino as stat(2) reports it through the container's root).
- * Call before guard_protect() so that the container never runs without its set. */
-int guard_allow_exec(struct guard *g, uint64_t cgroup, dev_t dev, ino_t ino);
+/* Allow one file (st_dev, st_ino as stat(2) reports it) to be what (GUARD_ALLOW_EXEC: executed,
+ * named through the container's root; GUARD_ALLOW_MAP: mapped executable, named as the real
+ * file in its layer directory), besides what it already may. Call before guard_protect() so
+ * that the container never runs without its set. */
+int guard_allow(struct guard *g, uint64_t cgroup, dev_t dev, ino_t ino, uint8_t what);
 int guard_protect(struct guard *g, uint64_t cgroup, const struct guard_container *c);
 
 /* Set the container's network policy and attach connect4/6 and sendmsg4/6 to its cgroup v2

@@ -24,7 +24,8 @@ struct protection {
 	bool json;
 	unsigned exec_mode, net_mode;
 	bool adopted, net_adopted;
-	size_t allowed, refused, net_rules;
+	struct target_allowed allowed;
+	size_t net_rules;
 	uint64_t bpf_events;
 };
 
@@ -58,6 +59,12 @@ bool protection_on_event(struct protection *p, const struct guard_event *e)
 		a.reason = e->flags & GUARD_EXEC_UPPER ? "upper_layer"
 			   : e->flags & GUARD_EXEC_NOT_OVERLAY ? "not_overlay"
 			   : path_is_elf_loader(e->path) ? "loader_as_program" : "not_in_image";
+	} else if (e->type == GUARD_EV_MAP) {
+		a.rule = "mmap_not_allowed";
+		a.summary = "File mapped executable that is not an unchanged image file";
+		a.layer = "bpf-mmap";
+		a.fd_name = e->path;
+		a.reason = e->flags & GUARD_MAP_UNVERIFIED ? "mapping_unverified" : "not_in_image";
 	} else if (e->type == GUARD_EV_SOCKET) {
 		bool icmp = e->port != 3 /* SOCK_RAW */;
 
@@ -110,13 +117,14 @@ static int net_rules(const struct protection_options *o, struct guard_net_policy
 static int arm(struct protection *p, const struct protection_options *o, struct guard *g,
 	       bool *ret_protecting, struct error *err)
 {
-	struct guard_container gc = { .mode = o->exec_mode, .net_mode = o->net_mode };
+	struct guard_container gc = { .mode = o->exec_mode | (o->exec_mode ? GUARD_MAPS_CHECKED : 0),
+				      .net_mode = o->net_mode };
 	struct guard_net_policy net;
 	int r = 0;
 
 	if (o->exec_mode)
-		r = target_allow_executables(&p->t, &p->fp->root, g, &p->allowed, &p->refused,
-					     err);
+		r = target_allow_image(&p->t, &p->fp->root, g, o->loader_as_program, &p->allowed,
+				       err);
 	for (size_t i = 0; o->exec_mode && r >= 0 && i < o->n_allow_exec; i++)
 		r = target_allow_path(&p->t, g, o->allow_exec[i], err);
 	if (r >= 0)
@@ -207,7 +215,7 @@ void protection_info(struct protection *p, struct protection_info *ret)
 		.id = p->t.id, .pid = p->t.pid, .cgroup = p->t.cgroup,
 		.exec_mode = p->exec_mode, .net_mode = p->net_mode, .tree_aware = p->tree != NULL,
 		.adopted = p->adopted, .net_adopted = p->net_adopted, .allowed = p->allowed,
-		.refused = p->refused, .net_rules = p->net_rules, .bpf_events = p->bpf_events,
+		.net_rules = p->net_rules, .bpf_events = p->bpf_events,
 	};
 	if (p->fan)
 		exec_fanotify_stats(p->fan, &ret->fanotify);
@@ -222,10 +230,13 @@ char *protection_describe(struct protection *p, const struct guard *g, const cha
 		exec_fanotify_stats(p->fan, &st);
 	exec = p->exec_mode
 		       ? strdup_printf("fanotify exec (FAN_OPEN_EXEC_PERM on %zu mounts%s), bpf exec "
-				       "(tp_btf/sched_process_exec, %zu executables, %s)",
-				       st.mounts, p->tree ? ", tree-aware" : "", p->allowed,
-				       guard_exec_adopted(g) ? "adopted pinned program"
-							     : "attached and pinned")
+				       "(tp_btf/sched_process_exec, %zu executables, %s), bpf mmap "
+				       "(tp_btf/sys_exit, %zu ELF files)",
+				       st.mounts, p->tree ? ", tree-aware" : "",
+				       p->allowed.executables,
+				       guard_exec_adopted(g) ? "adopted pinned programs"
+							     : "attached and pinned",
+				       p->allowed.mappable)
 		       : strdup("exec: off");
 	if (!exec)
 		return NULL;

@@ -32,6 +32,7 @@ struct protection_options {
 	const struct behavior *behavior;       /* borrowed during start: connections, tree */
 	bool tree_aware;                       /* needs behavior */
 	bool raw_sockets;                      /* network: raw and ICMP sockets allowed */
+	bool loader_as_program;                /* exec: the ELF interpreter may be run itself */
 	const char *const *allow_exec;         /* container paths allowed as they are now */
 	size_t n_allow_exec;
 	int timeout_ms;                        /* fanotify watchdog */
@@ -45,7 +46,8 @@ struct protection_info {
 	uint64_t cgroup;
 	unsigned exec_mode, net_mode;
 	bool tree_aware, adopted, net_adopted;
-	size_t allowed, refused, net_rules;
+	struct target_allowed allowed;
+	size_t net_rules;
 	uint64_t bpf_events;
 	struct exec_fanotify_stats fanotify; /* zero when exec is off */
 };

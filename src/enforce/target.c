@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "basic/fs.h"
+#include "container/rootfs.h"
 #include "exec_fanotify.h"
 #include "sensor/learner.h"
 #include "target.h"
@@ -159,60 +160,168 @@ bool path_is_elf_loader(const char *path)
 	       strncmp(base, "ld.so", 5) == 0 || strncmp(base, "ld64.so", 7) == 0;
 }
 
-int target_allow_executables(const struct protect_target *t, const struct table *table,
-			     struct guard *g, size_t *ret_allowed, size_t *ret_refused,
-			     struct error *err)
+static bool is_elf(int fd)
+{
+	char magic[4];
+
+	return pread(fd, magic, sizeof(magic), 0) == sizeof(magic) &&
+	       memcmp(magic, "\177ELF", 4) == 0;
+}
+
+/* The container's layer directories, opened (upper first, then the lowers top first). */
+struct layer_dirs {
+	struct rootfs rf;
+	int upper;
+	int *lower;
+};
+
+static void layer_dirs_release(struct layer_dirs *l)
+{
+	for (size_t i = 0; l->lower && i < l->rf.n_lower; i++)
+		if (l->lower[i] >= 0)
+			close(l->lower[i]);
+	free(l->lower);
+	if (l->upper >= 0)
+		close(l->upper);
+	rootfs_release(&l->rf);
+}
+
+static int layer_dirs_open(pid_t pid, struct layer_dirs *ret, struct error *err)
+{
+	struct layer_dirs l = { .upper = -1 };
+	int r = rootfs_from_pid(pid, &l.rf, err);
+
+	if (r < 0)
+		return r;
+	if (l.rf.n_lower && !(l.lower = calloc(l.rf.n_lower, sizeof(int)))) {
+		layer_dirs_release(&l);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < l.rf.n_lower; i++)
+		l.lower[i] = -1;
+	for (size_t i = 0; i < l.rf.n_lower; i++) {
+		l.lower[i] = open(l.rf.lower[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (l.lower[i] < 0) {
+			r = error_set(err, -errno, "cannot open layer %s: %m", l.rf.lower[i]);
+			layer_dirs_release(&l);
+			return r;
+		}
+	}
+	if (l.rf.upper && (l.upper = open(l.rf.upper, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		r = error_set(err, -errno, "cannot open layer %s: %m", l.rf.upper);
+		layer_dirs_release(&l);
+		return r;
+	}
+	*ret = l;
+	return 0;
+}
+
+/* The real file a mapping of path holds: the file in the topmost lower layer that has it. Not
+ * found if the container's upper layer has anything at path (copied up, replaced, deleted). */
+static int layer_file(const struct layer_dirs *l, const char *path, struct stat *ret)
+{
+	_cleanup_close_ int upper = l->upper >= 0 ? openat_beneath(l->upper, path + 1, O_PATH) : -1;
+
+	if (upper >= 0)
+		return -EEXIST;
+	for (size_t i = 0; i < l->rf.n_lower; i++) {
+		_cleanup_close_ int fd = openat_beneath(l->lower[i], path + 1, O_PATH);
+
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0 || fstat(fd, ret) < 0)
+			return fd < 0 ? fd : -errno;
+		return S_ISREG(ret->st_mode) ? 0 : -ENOENT;
+	}
+	return -ENOENT;
+}
+
+/* Whether the file of e, open through the container's root, is unchanged (hard links share
+ * an inode: it is hashed once). */
+static int check_content(int fd, const struct entry *e, const struct stat *st,
+			 struct inode_seen **seen, size_t *n_seen, size_t *cap, bool *ret_ok)
+{
+	struct digest d;
+
+	for (size_t k = 0; k < *n_seen; k++)
+		if ((*seen)[k].dev == st->st_dev && (*seen)[k].ino == st->st_ino) {
+			*ret_ok = true;
+			return 0;
+		}
+	*ret_ok = (uint64_t)st->st_size == e->size && hash_fd(fd, &d) >= 0 &&
+		  digest_equal(&d, &e->sha256);
+	if (!*ret_ok)
+		return 0;
+	if (*n_seen == *cap) {
+		struct inode_seen *grown = realloc(*seen, (*cap = *cap ? 2 * *cap : 64) *
+							  sizeof(**seen));
+		if (!grown)
+			return -ENOMEM;
+		*seen = grown;
+	}
+	(*seen)[(*n_seen)++] = (struct inode_seen){ st->st_dev, st->st_ino };
+	return 0;
+}
+
+int target_allow_image(const struct protect_target *t, const struct table *table,
+		       struct guard *g, bool loader_as_program, struct target_allowed *ret,
+		       struct error *err)
 {
 	_cleanup_close_ int root = open_root(t);
 	_cleanup_free_ struct inode_seen *seen = NULL;
-	size_t n_seen = 0, cap = 0, refused = 0;
+	struct layer_dirs layers = { .upper = -1 };
+	size_t n_seen = 0, cap = 0;
 	int r;
 
+	*ret = (struct target_allowed){ 0 };
 	if (root < 0)
 		return error_set(err, -errno, "cannot open the container's root: %m");
-	for (size_t i = 0; i < table->n; i++) {
+	r = layer_dirs_open(t->pid, &layers, err);
+	for (size_t i = 0; r >= 0 && i < table->n; i++) {
 		const struct entry *e = &table->entries[i];
 		_cleanup_close_ int fd = -1;
-		struct digest d;
-		struct stat st;
-		bool known = false;
+		struct stat st, real;
+		bool exec, elf, ok;
 
-		/* The ELF interpreter loads a program's libraries; run as the program itself it
-		 * maps and runs any file it is given (`ld.so /tmp/dropped`): not allowed. The
-		 * kernel loading it for a dynamic program is not an exec of it. */
-		if (e->type != ENTRY_FILE || !(e->mode & 0111) || path_is_elf_loader(e->path))
+		if (e->type != ENTRY_FILE)
 			continue;
+		/* The ELF interpreter loads a program's libraries; run as the program itself it
+		 * maps and runs any file it is given (`ld.so /tmp/dropped`): not executable
+		 * unless the policy says so. The kernel loading it for a dynamic program is
+		 * neither an exec of it nor a mapping call. */
+		exec = (e->mode & 0111) && (loader_as_program || !path_is_elf_loader(e->path));
+		if (!exec && !strstr(e->path, ".so"))
+			continue; /* neither executable nor a library: never mapped executable */
 		fd = openat_beneath(root, e->path + 1, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			refused++;
+			ret->refused += exec;
 			continue;
 		}
-		/* Hard links share an inode: hash it once it was found good (a copied-up link
-		 * keeps the number but the kernel side refuses upper files anyway). */
-		for (size_t k = 0; k < n_seen && !known; k++)
-			known = seen[k].dev == st.st_dev && seen[k].ino == st.st_ino;
-		if (known)
+		elf = is_elf(fd);
+		if (!exec && !elf)
 			continue;
-		if ((uint64_t)st.st_size != e->size || hash_fd(fd, &d) < 0 ||
-		    !digest_equal(&d, &e->sha256)) {
-			refused++;
+		r = check_content(fd, e, &st, &seen, &n_seen, &cap, &ok);
+		if (r < 0 || !ok) {
+			ret->refused++;
 			continue;
 		}
-		r = guard_allow_exec(g, t->cgroup, st.st_dev, st.st_ino);
+		if (exec) {
+			r = guard_allow(g, t->cgroup, st.st_dev, st.st_ino, GUARD_ALLOW_EXEC);
+			ret->executables++;
+		}
+		/* A mapping of an overlay file holds the real file of its layer; on a plain
+		 * directory, the file itself. */
+		if (r >= 0 && elf && (!layers.rf.overlay || layer_file(&layers, e->path, &real) >= 0)) {
+			const struct stat *m = layers.rf.overlay ? &real : &st;
+
+			r = guard_allow(g, t->cgroup, m->st_dev, m->st_ino, GUARD_ALLOW_MAP);
+			ret->mappable++;
+		}
 		if (r < 0)
-			return error_set(err, r, "cannot fill the allowed map: %s", strerror(-r));
-		if (n_seen == cap) {
-			struct inode_seen *grown = realloc(seen, (cap = cap ? 2 * cap : 64) *
-								 sizeof(*seen));
-			if (!grown)
-				return -ENOMEM;
-			seen = grown;
-		}
-		seen[n_seen++] = (struct inode_seen){ st.st_dev, st.st_ino };
+			r = error_set(err, r, "cannot fill the allowed map: %s", strerror(-r));
 	}
-	*ret_allowed = n_seen;
-	*ret_refused = refused;
-	return 0;
+	layer_dirs_release(&layers);
+	return r < 0 ? r : 0;
 }
 
 int target_allow_path(const struct protect_target *t, struct guard *g, const char *path,
@@ -227,7 +336,7 @@ int target_allow_path(const struct protect_target *t, struct guard *g, const cha
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return error_set(err, fd < 0 ? fd : -EINVAL, "%s is not a regular file in the "
 				 "container", path);
-	return guard_allow_exec(g, t->cgroup, st.st_dev, st.st_ino);
+	return guard_allow(g, t->cgroup, st.st_dev, st.st_ino, GUARD_ALLOW_EXEC);
 }
 
 int target_from_runc(const char *runc_root, const char *id, struct protect_target *ret,

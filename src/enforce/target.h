@@ -32,13 +32,21 @@ int target_from_runc(const char *runc_root, const char *id, struct protect_targe
 /* True for the name of an ELF interpreter (ld-linux*, ld-musl*, ld.so*, ld64.so*). */
 bool path_is_elf_loader(const char *path);
 
-/* For every executable regular file of table but the ELF interpreter (run as a program it
- * would run any file: docs/protect.md): open it through the container's root (no symlinks),
- * check its SHA-256, and allow its (dev, ino) in the kernel-side set. A file that does not
- * match is left out. *ret_allowed, *ret_refused count inodes and paths. */
-int target_allow_executables(const struct protect_target *t, const struct table *table,
-			     struct guard *g, size_t *ret_allowed, size_t *ret_refused,
-			     struct error *err);
+/* What target_allow_image() allowed: paths executable, ELF files mappable, and paths left
+ * out because they are not the image's content now. */
+struct target_allowed {
+	size_t executables, mappable, refused;
+};
+
+/* Fill the kernel-side set from table, checking each file's SHA-256 through the container's
+ * root (no symlinks): every executable regular file but the ELF interpreter (run as a program
+ * it would run any file, docs/protect.md; allowed with loader_as_program) may be executed, and
+ * every executable or *.so* ELF file may be mapped executable, by the real file in the layer directory it comes
+ * from (rootfs_from_pid). A file that does not match, or that the container's upper layer
+ * shadows, is left out. */
+int target_allow_image(const struct protect_target *t, const struct table *table,
+		       struct guard *g, bool loader_as_program, struct target_allowed *ret,
+		       struct error *err);
 /* Allow one more file (a container path) in the kernel-side set, as it is now. */
 int target_allow_path(const struct protect_target *t, struct guard *g, const char *path,
 		      struct error *err);

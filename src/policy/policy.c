@@ -42,8 +42,25 @@ int policy_enforce_from_string(const char *s, enum policy_enforce *ret)
 	return -EINVAL;
 }
 
+/* The enforcement object's booleans: their JSON key and their `--enforcement` word. */
+static const struct {
+	const char *key, *word;
+} enforcement_flags[] = {
+	{ "treeAware", "tree-aware" },
+	{ "rawSockets", "raw-sockets" },
+	{ "loaderAsProgram", "loader-as-program" },
+};
+
+static const char *enforcement_flag(const char *s, bool word)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(enforcement_flags); i++)
+		if (strcmp(s, word ? enforcement_flags[i].word : enforcement_flags[i].key) == 0)
+			return enforcement_flags[i].key;
+	return NULL;
+}
+
 /* Optional: {"exec": MODE, "network": MODE, "files": MODE, "treeAware": bool, "rawSockets":
- * bool}, every field optional. */
+ * bool, "loaderAsProgram": bool}, every field optional. */
 static int validate_enforcement(json_t *e)
 {
 	enum policy_enforce m;
@@ -55,7 +72,7 @@ static int validate_enforcement(json_t *e)
 	if (!json_is_object(e))
 		return -EBADMSG;
 	json_object_foreach(e, key, v) {
-		if (strcmp(key, "treeAware") == 0 || strcmp(key, "rawSockets") == 0) {
+		if (enforcement_flag(key, false)) {
 			if (!json_is_boolean(v))
 				return -EBADMSG;
 		} else if (strcmp(key, "exec") && strcmp(key, "network") && strcmp(key, "files")) {
@@ -78,6 +95,7 @@ void policy_entry_enforcement(json_t *entry, struct policy_enforcement *ret)
 	policy_enforce_from_string(json_string_value(json_object_get(e, "files")), &ret->files);
 	ret->tree_aware = json_is_true(json_object_get(e, "treeAware"));
 	ret->raw_sockets = json_is_true(json_object_get(e, "rawSockets"));
+	ret->loader_as_program = json_is_true(json_object_get(e, "loaderAsProgram"));
 }
 
 int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err)
@@ -94,9 +112,8 @@ int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err)
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
 
-		if (strcmp(item, "tree-aware") == 0 || strcmp(item, "raw-sockets") == 0) {
-			json_object_set_new(e, item[0] == 't' ? "treeAware" : "rawSockets",
-					    json_true());
+		if (enforcement_flag(item, true)) {
+			json_object_set_new(e, enforcement_flag(item, true), json_true());
 			continue;
 		}
 		if (eq)
@@ -105,9 +122,8 @@ int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err)
 		    policy_enforce_from_string(eq + 1, &m) < 0) {
 			json_decref(e);
 			return error_set(err, -EINVAL, "enforcement wants exec=MODE,network=MODE,"
-					 "files=MODE,tree-aware,raw-sockets (MODE off, monitor or "
-					 "enforce), not "
-					 "'%s'", spec);
+					 "files=MODE,tree-aware,raw-sockets,loader-as-program (MODE "
+					 "off, monitor or enforce), not '%s'", spec);
 		}
 		json_object_set_new(e, item, json_string(eq + 1));
 	}
@@ -167,8 +183,8 @@ static int validate_image(json_t *img, size_t i, struct error *err)
 		return error_set(err, -EBADMSG, "images[%zu]: layers is not an array", i);
 	if (validate_enforcement(json_object_get(img, "enforcement")) < 0)
 		return error_set(err, -EBADMSG, "images[%zu]: enforcement must be an object of "
-				 "exec, network and files (off, monitor or enforce), treeAware and "
-				 "rawSockets (booleans)", i);
+				 "exec, network and files (off, monitor or enforce), treeAware, "
+				 "rawSockets and loaderAsProgram (booleans)", i);
 	json_array_foreach(layers, k, l)
 		if (!is_digest(json_object_get(l, "tableDigest")) ||
 		    (json_object_get(l, "diffID") && !json_is_null(json_object_get(l, "diffID")) &&

@@ -45,14 +45,18 @@ struct policy_enforcement {
 	bool tree_aware;             /* exec: only under the learned parent program */
 	bool raw_sockets;            /* network: raw and ICMP sockets may be made (their sends
 				      * bypass the destination rules) */
+	bool loader_as_program;      /* exec: the image's ELF interpreter may be run as the
+				      * program (`ld.so PROGRAM`; it then maps what it is given,
+				      * which the mapping check still judges) */
 };
 
 const char *policy_enforce_to_string(enum policy_enforce e);
 int policy_enforce_from_string(const char *s, enum policy_enforce *ret);
 /* An entry's "enforcement" object (all off if absent). The entry was validated. */
 void policy_entry_enforcement(json_t *entry, struct policy_enforcement *ret);
-/* Parse the `policy add --enforcement` spec, "exec=MODE,network=MODE,tree-aware" (any subset,
- * MODE off|monitor|enforce), into an "enforcement" object. -EINVAL if malformed. */
+/* Parse the `policy add --enforcement` spec, "exec=MODE,network=MODE,files=MODE,tree-aware,
+ * raw-sockets,loader-as-program" (any subset, MODE off|monitor|enforce), into an "enforcement"
+ * object. -EINVAL if malformed. */
 int policy_enforcement_parse(const char *spec, json_t **ret, struct error *err);
 /* Set the enforcement object (taken) of the image entry pinned by config digest cd. */
 int policy_set_enforcement(json_t *policy, const char *cd, json_t *enforcement,

@@ -60,9 +60,10 @@ new_policy() {
 @test "policy add --enforcement: modes and flags as written; an unknown one is refused and the file unchanged" {
 	new_policy
 	"$IMPRINT" policy add base.json "oci:$IMAGES/busybox:latest" \
-		--enforcement exec=enforce,network=monitor,tree-aware,raw-sockets >/dev/null
+		--enforcement exec=enforce,network=monitor,tree-aware,raw-sockets,loader-as-program \
+		>/dev/null
 	[ "$(jq -c '.images[0].enforcement' base.json)" = \
-		'{"exec":"enforce","network":"monitor","treeAware":true,"rawSockets":true}' ] ||
+		'{"exec":"enforce","network":"monitor","treeAware":true,"rawSockets":true,"loaderAsProgram":true}' ] ||
 		fail "$(jq -c '.images[0].enforcement' base.json)"
 	"$IMPRINT" policy sign base.json --key dev.key -o base.dsse >/dev/null
 	# a signed policy with them is valid
