@@ -4,8 +4,9 @@
 #   1. unit tests (meson test) on the normal build, build/
 #   2. the same on an ASan+UBSan build, build-asan/
 #   3. the bats integration suite (tests/integration) against build/imprint
-#   4. the fingerprint, hostile, verify, hook, tamper, behavior, sensor, events, protect, files,
-#      daemon, engines and config integration files again, against build-asan/imprint
+#   4. the fingerprint, hostile, verify, hook, tamper, bypass, behavior, sensor, events,
+#      protect, files, daemon, engines and config integration files again, against
+#      build-asan/imprint
 #
 # Integration tests need root and build their images once into IMPRINT_TEST_IMAGES (default
 # /var/tmp/imprint-test-images; the debootstrap result is cached in IMPRINT_CACHE). With
@@ -86,14 +87,14 @@ if [ -x build/imprint ]; then
 	IMPRINT=build/imprint bats_tests integration tests/integration
 fi
 
-step "integration tests under ASan+UBSan (build-asan/imprint: fingerprint, hostile, verify, hook, tamper, behavior, sensor, events, protect, files, daemon, engines, config)"
+step "integration tests under ASan+UBSan (build-asan/imprint: fingerprint, hostile, verify, hook, tamper, bypass, behavior, sensor, events, protect, files, daemon, engines, config)"
 if [ "$asan_ok" = 1 ]; then
 	IMPRINT=build-asan/imprint \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		bats_tests asan tests/integration/fingerprint.bats tests/integration/hostile.bats \
 			tests/integration/verify.bats tests/integration/hook.bats tests/integration/tamper.bats \
-			tests/integration/behavior.bats tests/integration/sensor.bats \
+			tests/integration/bypass.bats tests/integration/behavior.bats tests/integration/sensor.bats \
 			tests/integration/events.bats tests/integration/protect.bats \
 			tests/integration/files.bats tests/integration/daemon.bats \
 			tests/integration/engines.bats tests/integration/config.bats

@@ -52,12 +52,14 @@ static void print_text(json_t *st)
 		printf("runtime protection: off\n");
 		return;
 	}
-	printf("enforcement layers: fanotify exec %s, bpf exec kill %s, cgroup net %s, "
-	       "BPF-LSM %s\n", json_is_true(json_object_get(layers, "fanotifyExec")) ? "active"
-										: "idle",
-	       str(layers, "bpfExec"),
+	printf("enforcement layers: fanotify exec %s, bpf exec kill %s (%s), bpf mmap kill %s "
+	       "(%s), cgroup net %s, BPF-LSM %s (%s)\n",
+	       json_is_true(json_object_get(layers, "fanotifyExec")) ? "active" : "idle",
+	       str(layers, "bpfExec"), str(layers, "bpfExecHook"), str(layers, "bpfMmap"),
+	       str(layers, "bpfMmapHook"),
 	       json_is_true(json_object_get(layers, "cgroupNet")) ? "active" : "idle",
-	       json_is_true(json_object_get(layers, "bpfLsm")) ? "yes" : "no");
+	       json_is_true(json_object_get(layers, "bpfLsm")) ? "yes" : "no",
+	       str(layers, "bpfLsmDetail"));
 	printf("containers:\n");
 	json_array_foreach(json_object_get(prot, "containers"), i, v)
 		printf("  %.12s %-9s exec %s, network %s, files %s%s  %s\n", str(v, "id"),

@@ -30,6 +30,8 @@
 #include "layer_cache.h"
 #include "metrics.h"
 #include "container/container.h"
+#include "fingerprint/fingerprint.h"
+#include "image/image.h"
 #include "policy/policy.h"
 #include "protector.h"
 #include "store_cache.h"
@@ -199,6 +201,13 @@ static void observers_decision(struct observers *ob, const char *id,
 		metrics_add(ob->metrics, METRIC_LOST, id, 1);
 }
 
+/* A verified layer changed on the host: the protector reports (and stops) the containers
+ * made of it. */
+static void on_layer_changed(void *userdata, dev_t dev, ino_t ino)
+{
+	protector_layer_changed(userdata, dev, ino);
+}
+
 /* ---- requests ---- */
 
 /* The storage root a podman bundle (<graphroot>/overlay-containers/<id>/userdata) is in. */
@@ -215,13 +224,34 @@ static char *bundle_storage_root(const char *root, const char *bundle)
  * which arms it once the runtime has started it (docs/daemon.md). A container of
  * containers-storage is found by its cgroup and checked against its image's table; a plain
  * runc container (imprint-runc, "runcRoot") by runc's state and against its verified rootfs. */
+/* The image's content table, from the layers verification just read (the cache's). */
+static int image_table(const char *storage_root, const char *image_id,
+		       const struct fingerprint_options *fo, struct fingerprint **ret)
+{
+	struct image_options io = { .storage_root = storage_root };
+	_cleanup_(image_freep) struct image *img = NULL;
+	_cleanup_free_ char *source = NULL;
+	struct error err = { 0 };
+	int r;
+
+	if (!image_id || strncmp(image_id, "sha256:", 7) != 0)
+		return -ENOENT;
+	source = strdup_printf("containers-storage:%s", image_id + 7);
+	if (!source)
+		return -ENOMEM;
+	r = image_open(source, &io, &img, &err);
+	return r < 0 ? r : fingerprint_image(img, fo, ret, &err);
+}
+
 static bool protect_container(struct observers *ob, const struct store *store, json_t *req,
-			      const char *root, const char *bundle, const struct verify_result *res)
+			      const char *root, const char *bundle, const struct verify_result *res,
+			      const struct fingerprint_options *fo)
 {
 	json_int_t pid = json_integer_value(json_object_get(req, "pid"));
 	const char *id = json_string_value(json_object_get(req, "id"));
 	const char *runc_root = json_string_value(json_object_get(req, "runcRoot"));
 	_cleanup_free_ char *storage_root = NULL;
+	_cleanup_(fingerprint_freep) struct fingerprint *fp = NULL;
 	char image[DIGEST_STRING_MAX];
 	struct protector_request rq;
 	struct store_match m;
@@ -247,6 +277,11 @@ static bool protect_container(struct observers *ob, const struct store *store, j
 		return false;
 	storage_root = bundle_storage_root(root, bundle);
 	rq.storage_root = storage_root;
+	rq.bundle = bundle;
+	/* podman, CRI-O: the hook runs before the runtime pivots; arm the kernel side now, so
+	 * the entrypoint never runs unprotected (imprint-runc waits for the arming itself) */
+	if (!runc_root && image_table(storage_root, rq.image, fo, &fp) >= 0)
+		rq.table = &fp->root;
 	r = protector_add(ob->protector, &rq);
 	if (r < 0)
 		fprintf(stderr, "imprintd: cannot protect container %.12s: %s\n", id, strerror(-r));
@@ -288,7 +323,8 @@ static json_t *answer_verify(const struct imprintd_options *o, struct layer_cach
 		verify_container(store, id, bundle, &co, &vo, &res);
 	verify_finish(&res, &vo);
 	res.elapsed_us = clock_monotonic_us() - start;
-	protecting = res.allowed && store && protect_container(ob, store, req, root, bundle, &res);
+	protecting = res.allowed && store &&
+		     protect_container(ob, store, req, root, bundle, &res, &fo);
 	observers_cache(ob, cache);
 	observers_decision(ob, id, &res);
 	j = verify_result_json(&res);
@@ -382,6 +418,8 @@ int imprintd_run(const struct imprintd_options *o, struct error *err)
 		unlink(o->socket_path);
 		return r;
 	}
+	if (ob.protector)
+		layer_cache_on_change(cache, on_layer_changed, ob.protector);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);

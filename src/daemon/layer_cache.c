@@ -63,6 +63,8 @@ struct layer_cache {
 	dev_t *marked; /* filesystems that carry our mark */
 	size_t n_marked;
 	struct layer_cache_stats stats;
+	layer_changed_fn on_change;
+	void *on_change_userdata;
 };
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
@@ -164,6 +166,22 @@ static int compare_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+void layer_cache_on_change(struct layer_cache *c, layer_changed_fn fn, void *userdata)
+{
+	c->on_change = fn;
+	c->on_change_userdata = userdata;
+}
+
+/* A layer that was verified and clean is not any more. */
+static void set_dirty(struct layer_cache *c, struct cached_layer *l)
+{
+	bool was_clean = l->ready && !l->dirty;
+
+	l->dirty = true;
+	if (was_clean && c->on_change)
+		c->on_change(c->on_change_userdata, l->dev, l->ino);
+}
+
 static void invalidate_key(struct layer_cache *c, uint64_t key)
 {
 	for (size_t i = 0; i < c->n_layers; i++) {
@@ -171,7 +189,7 @@ static void invalidate_key(struct layer_cache *c, uint64_t key)
 
 		if (!l->dirty &&
 		    bsearch(&key, l->handles, l->n_handles, sizeof(uint64_t), compare_u64)) {
-			l->dirty = true;
+			set_dirty(c, l);
 			c->stats.invalidations++;
 		}
 	}
@@ -180,7 +198,7 @@ static void invalidate_key(struct layer_cache *c, uint64_t key)
 static void invalidate_all(struct layer_cache *c)
 {
 	for (size_t i = 0; i < c->n_layers; i++)
-		c->layers[i]->dirty = true;
+		set_dirty(c, c->layers[i]);
 	c->stats.invalidations++;
 }
 

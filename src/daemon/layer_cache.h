@@ -10,6 +10,8 @@
  * made before the request was sent. */
 #pragma once
 
+#include <sys/types.h>
+
 #include "basic/error.h"
 #include "basic/macro.h"
 #include "fingerprint/fingerprint.h"
@@ -20,6 +22,11 @@ struct layer_cache;
 int layer_cache_new(struct layer_cache **ret, struct error *err);
 struct layer_cache *layer_cache_free(struct layer_cache *c);
 DEFINE_FREEP(struct layer_cache, layer_cache_free)
+
+/* Called (during a drain) for each verified layer directory that changed, or that may have:
+ * after a lost event every cached layer is reported. */
+typedef void (*layer_changed_fn)(void *userdata, dev_t dev, ino_t ino);
+void layer_cache_on_change(struct layer_cache *c, layer_changed_fn fn, void *userdata);
 
 /* The fanotify fd, to poll: readable when events are pending. */
 int layer_cache_fd(const struct layer_cache *c);

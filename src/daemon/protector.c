@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "alert_sink.h"
 #include "basic/fs.h"
+#include "container/rootfs.h"
 #include "enforce/files.h"
 #include "enforce/guard.h"
 #include "enforce/protection.h"
@@ -28,6 +30,13 @@
 #define CONTAINERS_MAX GUARD_CONTAINERS_MAX
 #define BEHAVIOR_FILES_MAX 4096
 
+/* A directory of the container's overlay mount. */
+struct pc_layer {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
 struct pc {
 	char *id, *image, *image_name, *storage_root;
 	char *runc_root;    /* a plain runc container (imprint-runc): its state is here */
@@ -35,6 +44,11 @@ struct pc {
 	struct policy_enforcement enf;
 	time_t queued;
 	bool adopt;         /* listed in the pins by a previous run: running already */
+	bool prearmed;      /* its kernel-side layers were armed at create */
+	bool layer_changed; /* reported already */
+	char *cgroup_dir;   /* known from its pid at create; NULL if not */
+	struct pc_layer *layers;
+	size_t n_layers;
 	char *error;        /* why protecting failed (status shows it) */
 	struct protection *prot;
 	struct files *files; /* file protection, if the entry asks for it */
@@ -69,8 +83,41 @@ static void pc_free(struct pc *c, struct guard *g, bool release)
 	free(c->image_name);
 	free(c->storage_root);
 	free(c->runc_root);
+	free(c->cgroup_dir);
+	for (size_t i = 0; i < c->n_layers; i++)
+		free(c->layers[i].path);
+	free(c->layers);
 	free(c->error);
 	free(c);
+}
+
+/* The lower and upper directories of the container's overlay mount: from its bundle (before
+ * it starts) or its first process's mount at "/" (adopted, or no bundle given). Called with
+ * the lock held, or before c is listed. */
+static void pc_read_layers(struct pc *c, const char *bundle)
+{
+	struct rootfs rf = { 0 };
+	struct error err = { 0 };
+	size_t n;
+	int r = bundle ? rootfs_from_bundle(bundle, &rf, &err)
+		: c->pid > 0 ? rootfs_from_pid(c->pid, &rf, &err) : -ENOENT;
+
+	if (r < 0 || !rf.overlay || c->layers) {
+		rootfs_release(&rf);
+		return;
+	}
+	n = rf.n_lower + (rf.upper ? 1 : 0);
+	c->layers = calloc(n, sizeof(*c->layers));
+	for (size_t i = 0; c->layers && i < n; i++) {
+		const char *dir = i < rf.n_lower ? rf.lower[i] : rf.upper;
+		struct stat st;
+
+		if (stat(dir, &st) < 0)
+			continue;
+		c->layers[c->n_layers++] = (struct pc_layer){ .dev = st.st_dev, .ino = st.st_ino,
+							      .path = strdup(dir) };
+	}
+	rootfs_release(&rf);
 }
 
 /* ---- state files: what a restarted daemon adopts ---- */
@@ -274,6 +321,7 @@ static int arm(struct protector *p, const struct pc *c, struct protection **ret,
 					.tree_aware = c->enf.tree_aware,
 					.raw_sockets = c->enf.raw_sockets,
 					.loader_as_program = c->enf.loader_as_program,
+					.prearmed = c->prearmed,
 					.timeout_ms = p->o.timeout_ms,
 					.alerts = p->alerts, .json = true },
 				&t, fp, p->g, ret, err);
@@ -368,6 +416,14 @@ static void tick(struct protector *p)
 		}
 		pthread_mutex_unlock(&p->lock);
 		if (r >= 0) {
+			struct protection_info in;
+
+			protection_info(prot, &in);
+			pthread_mutex_lock(&p->lock);
+			if (!c->cgroup_dir)
+				c->cgroup_dir = strdup(in.cgroup_dir);
+			pc_read_layers(c, NULL);
+			pthread_mutex_unlock(&p->lock);
 			state_write(p, c, cgroup);
 			say_protected(p, c);
 		}
@@ -581,6 +637,36 @@ struct protector *protector_free(struct protector *p)
 	return NULL;
 }
 
+/* Arm c's kernel-side layers from its bundle before the runtime pivots (docs/daemon.md).
+ * Called with the lock held. */
+static void prearm(struct protector *p, struct pc *c, const struct protector_request *rq)
+{
+	_cleanup_(behavior_freep) struct behavior *b = NULL;
+	struct protect_target t = { .pidfd = -1, .cgroup_fd = -1 };
+	struct error err = { 0 };
+	int r = guard_need(p, &err);
+
+	if (r >= 0)
+		r = target_from_pid(c->id, c->pid, &t, &err);
+	if (r >= 0 && !(c->cgroup_dir = strdup(t.cgroup_dir)))
+		r = -ENOMEM;
+	if (r >= 0) {
+		b = find_behavior(p, c->image);
+		r = protection_prearm(&(struct protection_options){
+					      .exec_mode = guard_mode_of(c->enf.exec),
+					      .net_mode = b ? guard_mode_of(c->enf.network) : 0,
+					      .behavior = b,
+					      .raw_sockets = c->enf.raw_sockets,
+					      .loader_as_program = c->enf.loader_as_program },
+				      &t, rq->bundle, rq->table, p->g, &err);
+	}
+	c->prearmed = r >= 0;
+	if (r < 0)
+		fprintf(stderr, "imprintd: container %.12s: cannot arm before it starts: %s\n",
+			c->id, err.message[0] ? err.message : strerror(-r));
+	target_release(&t);
+}
+
 int protector_add(struct protector *p, const struct protector_request *rq)
 {
 	struct pc *c = calloc(1, sizeof(*c));
@@ -597,12 +683,16 @@ int protector_add(struct protector *p, const struct protector_request *rq)
 	c->pid = rq->pid;
 	c->enf = rq->enforcement;
 	c->queued = time(NULL);
+	pc_read_layers(c, rq->bundle);
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < p->n; i++)
 		if (strcmp(p->pcs[i]->id, rq->id) == 0)
 			r = -EEXIST;
 	if (r >= 0 && (!c->id || p->n == CONTAINERS_MAX))
 		r = -ENOSPC;
+	if (r >= 0 && rq->table && rq->bundle && c->pid > 0 &&
+	    (c->enf.exec != POLICY_ENFORCE_OFF || c->enf.network != POLICY_ENFORCE_OFF))
+		prearm(p, c, rq);
 	if (r >= 0)
 		p->pcs[p->n++] = c;
 	pthread_mutex_unlock(&p->lock);
@@ -612,6 +702,71 @@ int protector_add(struct protector *p, const struct protector_request *rq)
 	}
 	(void)!write(p->wake, &one, sizeof(one)); /* it wakes by itself soon */
 	return 0;
+}
+
+/* Kill every process of the container: its cgroup's cgroup.kill, else each of cgroup.procs. */
+static int kill_cgroup(const char *dir)
+{
+	_cleanup_free_ char *kill_path = strdup_printf("%s/cgroup.kill", dir);
+	_cleanup_free_ char *procs_path = strdup_printf("%s/cgroup.procs", dir);
+	_cleanup_free_ char *procs = NULL;
+	size_t len;
+	int r;
+
+	int fd;
+
+	if (!kill_path || !procs_path)
+		return -ENOMEM;
+	fd = open(kill_path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		bool done = write(fd, "1", 1) == 1;
+
+		close(fd);
+		if (done)
+			return 0;
+	}
+	r = read_file(procs_path, 1u << 20, &procs, &len);
+	if (r < 0)
+		return r;
+	for (char *line = procs, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		kill((pid_t)atoi(line), SIGKILL);
+	}
+	return 0;
+}
+
+void protector_layer_changed(struct protector *p, dev_t dev, ino_t ino)
+{
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->n; i++) {
+		struct pc *c = p->pcs[i];
+		const struct pc_layer *l = NULL;
+		bool enforce = c->enf.exec == POLICY_ENFORCE_ENFORCE;
+		struct alert a = { .rule = "image_layer_changed", .priority = "Critical",
+				   .layer = "imprintd", .container = c->id, .pid = c->pid,
+				   .reason = "layer_changed",
+				   .summary = "A stored layer of the container's image changed on the "
+					      "host after it was verified" };
+		int r = -ENOENT;
+
+		for (size_t k = 0; k < c->n_layers && !l; k++)
+			if (c->layers[k].dev == dev && c->layers[k].ino == ino)
+				l = &c->layers[k];
+		if (!l || c->layer_changed)
+			continue;
+		c->layer_changed = true;
+		if (enforce && c->cgroup_dir)
+			r = kill_cgroup(c->cgroup_dir);
+		a.decision = enforce && r >= 0 ? ALERT_DENY : ALERT_WOULD_DENY;
+		a.fd_name = l->path;
+		fprintf(stderr, "imprintd: container %.12s: layer %s changed on the host%s\n", c->id,
+			l->path, a.decision == ALERT_DENY ? ": container killed"
+			: enforce ? ": cannot kill it (cgroup unknown)" : " (monitor: left running)");
+		alert_queue_push(p->alerts, alert_format(&a, true));
+	}
+	pthread_mutex_unlock(&p->lock);
 }
 
 static json_t *pc_json(struct protector *p, struct pc *c)
@@ -625,10 +780,14 @@ static json_t *pc_json(struct protector *p, struct pc *c)
 		      "imageName", c->image_name, "exec", policy_enforce_to_string(c->enf.exec),
 		      "network", policy_enforce_to_string(c->enf.network), "treeAware",
 		      c->enf.tree_aware, "state",
-		      c->prot ? "protected" : c->error ? "failed" : "waiting");
-	if (j)
+		      c->prot ? "protected" : c->error ? "failed"
+		      : c->prearmed ? "armed-kernel" : "waiting");
+	if (j) {
 		json_object_set_new(j, "files",
 				    json_string(policy_enforce_to_string(c->enf.files)));
+		json_object_set_new(j, "armedAtCreate", json_boolean(c->prearmed));
+		json_object_set_new(j, "layerChanged", json_boolean(c->layer_changed));
+	}
 	if (!j || !c->prot)
 		return j;
 	json_object_set_new(j, "pid", json_integer(in.pid));
@@ -667,9 +826,12 @@ json_t *protector_status(struct protector *p)
 		exec |= in.exec_mode != 0;
 		net |= in.net_mode != 0;
 	}
-	j = json_pack("{s:{s:b,s:s,s:b,s:b,s:s,s:I},s:o,s:s}", "layers", "fanotifyExec", exec,
+	j = json_pack("{s:{s:b,s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:I},s:o,s:s}", "layers",
+		      "fanotifyExec", exec,
 		      "bpfExec", !p->g ? "off" : guard_exec_adopted(p->g) ? "adopted" : "attached",
-		      "cgroupNet", net, "bpfLsm", p->lsm_loads, "bpfLsmDetail", p->lsm,
+		      "bpfExecHook", "tp_btf/sched_process_exec",
+		      "bpfMmap", !p->g ? "off" : guard_map_adopted(p->g) ? "adopted" : "attached",
+		      "bpfMmapHook", "tp_btf/sys_exit", "cgroupNet", net, "bpfLsm", p->lsm_loads, "bpfLsmDetail", p->lsm,
 		      "lostEvents", (json_int_t)(p->g ? guard_lost(p->g) : 0), "containers", list, "pinDir", p->pin_dir);
 	pthread_mutex_unlock(&p->lock);
 	return j;

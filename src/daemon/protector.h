@@ -17,6 +17,7 @@
 
 #include "basic/error.h"
 #include "basic/macro.h"
+#include "fingerprint/table.h"
 #include "events_db.h"
 #include "metrics.h"
 #include "policy/policy.h"
@@ -40,6 +41,11 @@ struct protector_request {
 	const char *runc_root;     /* NULL, or a plain runc container's state root (imprint-runc) */
 	const char *image;         /* "sha256:" config digest (the image ID) */
 	const char *image_name;    /* for people, may be NULL */
+	const char *bundle;        /* its OCI bundle: the layers it is made of */
+	const struct table *table; /* borrowed, may be NULL: the image's content table, its
+				    * layers verified just now; with pid and bundle, the
+				    * kernel-side layers are armed before protector_add()
+				    * returns, before the runtime pivots (podman, CRI-O) */
 	struct policy_enforcement enforcement;
 };
 
@@ -54,8 +60,14 @@ struct protector *protector_free(struct protector *p);
 DEFINE_FREEP(struct protector, protector_free)
 
 /* Queue a container: it is protected once it runs (after the hook, the runtime pivots into
- * the rootfs, then starts the entrypoint). Copies what it needs. */
+ * the rootfs, then starts the entrypoint); with rq->table, its kernel-side layers are armed
+ * now (on the caller's thread, under the lock; only the guard's map and link calls). Copies
+ * what it needs. */
 int protector_add(struct protector *p, const struct protector_request *rq);
+
+/* A verified layer directory (dev, ino) changed on the host: every container made of it is
+ * reported and, where exec is enforced, killed (its cgroup), started or not. */
+void protector_layer_changed(struct protector *p, dev_t dev, ino_t ino);
 
 /* {"layers": {...}, "containers": [...], "pending": [...]} (docs/daemon.md). */
 json_t *protector_status(struct protector *p);

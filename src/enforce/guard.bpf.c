@@ -224,10 +224,13 @@ static __always_inline bool map_call(struct pt_regs *regs, long ret, __u64 *star
 				     __u64 *prot)
 {
 #if defined(__TARGET_ARCH_x86)
-	struct task_struct *t = bpf_get_current_task_btf();
-	bool compat = t->thread_info.status & TS_COMPAT;
-	long nr = regs->orig_ax;
+	long nr = regs->orig_ax & ~X32_SYSCALL_BIT;
+	bool compat;
 
+	/* every system call of the host comes here: rule the others out first */
+	if (nr != 9 && nr != 10 && nr != 329 && nr != 192 && nr != 90 && nr != 125 && nr != 380)
+		return false;
+	compat = bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
 	if (compat) {
 		*start = (__u32)regs->bx;
 		*len = (__u32)regs->cx;
@@ -239,11 +242,9 @@ static __always_inline bool map_call(struct pt_regs *regs, long ret, __u64 *star
 			*len = 0;
 			*prot = PROT_EXEC; /* the mapping's own flags tell */
 		}
-		if (nr == 192 || nr == 90)
-			return true;
-		return nr == 125 /* mprotect */ || nr == 380 /* pkey_mprotect */;
+		return nr == 192 || nr == 90 || nr == 125 /* mprotect */ ||
+		       nr == 380 /* pkey_mprotect */;
 	}
-	nr &= ~X32_SYSCALL_BIT;
 	*start = regs->di;
 	*len = regs->si;
 	*prot = regs->dx;

@@ -143,6 +143,11 @@ bool guard_exec_adopted(const struct guard *g)
 	return g->adopted[0];
 }
 
+bool guard_map_adopted(const struct guard *g)
+{
+	return g->adopted[1];
+}
+
 int guard_container_get(struct guard *g, uint64_t cgroup, struct guard_container *ret)
 {
 	if (bpf_map_lookup_elem(bpf_map__fd(g->skel->maps.guard_protected), &cgroup, ret) < 0)

@@ -34,8 +34,9 @@ int guard_open(const char *pin_dir, guard_event_fn fn, void *userdata, struct gu
 struct guard *guard_free(struct guard *g);
 DEFINE_FREEP(struct guard, guard_free)
 
-/* True if the exec program was already pinned and attached when guard_open() ran. */
+/* True if the exec (mapping) program was already pinned and attached when guard_open() ran. */
 bool guard_exec_adopted(const struct guard *g);
+bool guard_map_adopted(const struct guard *g);
 
 /* The container's entry if it is protected (by us or by a process before us): 0, or
  * -ENOENT. */

@@ -113,31 +113,71 @@ static int net_rules(const struct protection_options *o, struct guard_net_policy
 	return r;
 }
 
-/* Fill the kernel-side set, then protect the container in the kernel, then start fanotify. */
-static int arm(struct protection *p, const struct protection_options *o, struct guard *g,
-	       bool *ret_protecting, struct error *err)
+/* The kernel-side layers: fill the allowed set, then protect the container in the kernel, then
+ * its network links. *ret_armed: its entry is in the kernel now (then undo on failure). */
+static int arm_kernel(const struct protection_options *o, const struct protect_target *t,
+		      const struct target_root *root, const struct table *table, unsigned flags,
+		      struct guard *g, struct protection_info *ret, bool *ret_armed,
+		      struct error *err)
 {
 	struct guard_container gc = { .mode = o->exec_mode | (o->exec_mode ? GUARD_MAPS_CHECKED : 0),
 				      .net_mode = o->net_mode };
 	struct guard_net_policy net;
 	int r = 0;
 
+	if (o->loader_as_program)
+		flags |= TARGET_LOADER_AS_PROGRAM;
 	if (o->exec_mode)
-		r = target_allow_image(&p->t, &p->fp->root, g, o->loader_as_program, &p->allowed,
-				       err);
+		r = target_allow_image(t->cgroup, root, table, g, flags, &ret->allowed, err);
 	for (size_t i = 0; o->exec_mode && r >= 0 && i < o->n_allow_exec; i++)
-		r = target_allow_path(&p->t, g, o->allow_exec[i], err);
+		r = target_allow_path(root, t->cgroup, g, o->allow_exec[i], err);
 	if (r >= 0)
-		r = guard_protect(g, p->t.cgroup, &gc);
-	*ret_protecting = r >= 0 && !p->adopted;
+		r = guard_protect(g, t->cgroup, &gc);
+	*ret_armed = r >= 0;
 	if (r >= 0 && o->net_mode) {
 		r = net_rules(o, &net);
 		if (r < 0)
 			return error_set(err, r, "too many network rules (at most %d)",
 					 GUARD_NET_RULES_MAX);
-		p->net_rules = net.n;
-		r = guard_net_attach(g, p->t.cgroup, p->t.cgroup_fd, &net, &p->net_adopted, err);
+		ret->net_rules = net.n;
+		r = guard_net_attach(g, t->cgroup, t->cgroup_fd, &net, &ret->net_adopted, err);
 	}
+	return r;
+}
+
+int protection_prearm(const struct protection_options *o, const struct protect_target *t,
+		      const char *bundle, const struct table *table, struct guard *g,
+		      struct error *err)
+{
+	struct target_root root = { .fd = -1, .upper = -1 };
+	struct protection_info in = { 0 };
+	bool armed = false;
+	int r = target_root_of_bundle(bundle, &root, err);
+
+	if (r >= 0)
+		r = arm_kernel(o, t, &root, table, TARGET_VERIFIED, g, &in, &armed, err);
+	if (r < 0 && armed)
+		guard_release(g, t->cgroup);
+	target_root_release(&root);
+	return r;
+}
+
+/* The kernel-side layers, then fanotify. */
+static int arm(struct protection *p, const struct protection_options *o, struct guard *g,
+	       bool *ret_protecting, struct error *err)
+{
+	struct target_root root = { .fd = -1, .upper = -1 };
+	struct protection_info in = { 0 };
+	bool armed = false;
+	int r = target_root_of_pid(p->t.pid, &root, err);
+
+	if (r >= 0)
+		r = arm_kernel(o, &p->t, &root, &p->fp->root, 0, g, &in, &armed, err);
+	target_root_release(&root);
+	p->allowed = in.allowed;
+	p->net_rules = in.net_rules;
+	p->net_adopted = in.net_adopted;
+	*ret_protecting = armed && !p->adopted;
 	if (r >= 0 && o->exec_mode)
 		r = exec_fanotify_start(&(struct exec_fanotify_options){
 						.container = p->t.id, .pid = p->t.pid,
@@ -172,7 +212,7 @@ int protection_start(const struct protection_options *o, struct protect_target *
 	p->json = o->json;
 	p->exec_mode = o->exec_mode;
 	p->net_mode = o->net_mode;
-	p->adopted = guard_container_get(g, p->t.cgroup, &old) == 0;
+	p->adopted = !o->prearmed && guard_container_get(g, p->t.cgroup, &old) == 0;
 	r = o->tree_aware && o->behavior && o->exec_mode ? tree_policy_new(o->behavior, &p->tree)
 							 : 0;
 	if (r >= 0)
@@ -213,6 +253,7 @@ void protection_info(struct protection *p, struct protection_info *ret)
 {
 	*ret = (struct protection_info){
 		.id = p->t.id, .pid = p->t.pid, .cgroup = p->t.cgroup,
+		.cgroup_dir = p->t.cgroup_dir,
 		.exec_mode = p->exec_mode, .net_mode = p->net_mode, .tree_aware = p->tree != NULL,
 		.adopted = p->adopted, .net_adopted = p->net_adopted, .allowed = p->allowed,
 		.net_rules = p->net_rules, .bpf_events = p->bpf_events,

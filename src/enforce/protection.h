@@ -33,6 +33,8 @@ struct protection_options {
 	bool tree_aware;                       /* needs behavior */
 	bool raw_sockets;                      /* network: raw and ICMP sockets allowed */
 	bool loader_as_program;                /* exec: the ELF interpreter may be run itself */
+	bool prearmed;                         /* protection_prearm() armed it: ours, not a
+						* previous run's to adopt */
 	const char *const *allow_exec;         /* container paths allowed as they are now */
 	size_t n_allow_exec;
 	int timeout_ms;                        /* fanotify watchdog */
@@ -44,6 +46,7 @@ struct protection_info {
 	const char *id;
 	pid_t pid;
 	uint64_t cgroup;
+	const char *cgroup_dir;
 	unsigned exec_mode, net_mode;
 	bool tree_aware, adopted, net_adopted;
 	struct target_allowed allowed;
@@ -53,6 +56,14 @@ struct protection_info {
 };
 
 struct protection;
+
+/* Arm the kernel-side layers (exec, mappings, network) of a created container that has not
+ * pivoted yet, from its bundle's rootfs, whose layers were verified just now (no hashing):
+ * so that its entrypoint never runs unprotected. protection_start() with o->prearmed then adds
+ * fanotify once it has pivoted. On failure nothing is left in the kernel. */
+int protection_prearm(const struct protection_options *o, const struct protect_target *t,
+		      const char *bundle, const struct table *table, struct guard *g,
+		      struct error *err);
 
 /* Protect t's container with fp's table (both taken, whatever happens). A container already
  * in guard_protected (a previous run's) is adopted: its entry is refreshed, its pinned

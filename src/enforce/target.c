@@ -65,6 +65,20 @@ static int target_open(struct protect_target *t, struct protect_target *ret, str
 	return 0;
 }
 
+/* The directory of cgroup v2 path cg (from /proc/PID/cgroup): below the unified hierarchy of a
+ * hybrid host, or /sys/fs/cgroup on a pure v2 host. */
+static char *cgroup_dir(const char *cg)
+{
+	char *dir = strdup_printf("/sys/fs/cgroup/unified%s", cg);
+	struct stat st;
+
+	if (dir && stat(dir, &st) < 0) {
+		free(dir);
+		dir = strdup_printf("/sys/fs/cgroup%s", cg);
+	}
+	return dir;
+}
+
 int target_find(const char *id, struct protect_target *ret, struct error *err)
 {
 	_cleanup_free_ struct proc_match *m = calloc(PIDS_MAX, sizeof(*m));
@@ -73,7 +87,6 @@ int target_find(const char *id, struct protect_target *ret, struct error *err)
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	size_t n = 0;
-	struct stat st;
 
 	if (!m || !d) {
 		if (d)
@@ -121,11 +134,20 @@ int target_find(const char *id, struct protect_target *ret, struct error *err)
 	if (!t.pid)
 		t.pid = m[0].pid;
 	t.id = TAKE_PTR(full);
-	t.cgroup_dir = strdup_printf("/sys/fs/cgroup/unified%s", cgpath);
-	if (t.cgroup_dir && stat(t.cgroup_dir, &st) < 0) { /* a pure v2 host */
-		free(t.cgroup_dir);
-		t.cgroup_dir = strdup_printf("/sys/fs/cgroup%s", cgpath);
-	}
+	t.cgroup_dir = cgroup_dir(cgpath);
+	return target_open(&t, ret, err);
+}
+
+int target_from_pid(const char *id, pid_t pid, struct protect_target *ret, struct error *err)
+{
+	struct protect_target t = { .pid = pid, .pidfd = -1, .cgroup_fd = -1 };
+	_cleanup_free_ char *cg = NULL;
+	int r = proc_cgroup_v2(pid, &cg);
+
+	if (r < 0)
+		return error_set(err, r, "no cgroup v2 for process %d: %s", (int)pid, strerror(-r));
+	t.id = strdup(id);
+	t.cgroup_dir = cgroup_dir(cg);
 	return target_open(&t, ret, err);
 }
 
@@ -138,13 +160,6 @@ void target_release(struct protect_target *t)
 	if (t->cgroup_fd >= 0)
 		close(t->cgroup_fd);
 	*t = (struct protect_target){ .pidfd = -1, .cgroup_fd = -1 };
-}
-
-static int open_root(const struct protect_target *t)
-{
-	_cleanup_free_ char *root = strdup_printf("/proc/%d/root", (int)t->pid);
-
-	return root ? open(root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -ENOMEM;
 }
 
 struct inode_seen {
@@ -168,64 +183,90 @@ static bool is_elf(int fd)
 	       memcmp(magic, "\177ELF", 4) == 0;
 }
 
-/* The container's layer directories, opened (upper first, then the lowers top first). */
-struct layer_dirs {
-	struct rootfs rf;
-	int upper;
-	int *lower;
-};
-
-static void layer_dirs_release(struct layer_dirs *l)
+static void layer_fds_close(struct target_root *r)
 {
-	for (size_t i = 0; l->lower && i < l->rf.n_lower; i++)
-		if (l->lower[i] >= 0)
-			close(l->lower[i]);
-	free(l->lower);
-	if (l->upper >= 0)
-		close(l->upper);
-	rootfs_release(&l->rf);
+	for (size_t i = 0; r->lower && i < r->rf.n_lower; i++)
+		if (r->lower[i] >= 0)
+			close(r->lower[i]);
+	free(r->lower);
+	r->lower = NULL;
+	if (r->upper >= 0)
+		close(r->upper);
+	r->upper = -1;
 }
 
-static int layer_dirs_open(pid_t pid, struct layer_dirs *ret, struct error *err)
+void target_root_release(struct target_root *r)
 {
-	struct layer_dirs l = { .upper = -1 };
-	int r = rootfs_from_pid(pid, &l.rf, err);
+	layer_fds_close(r);
+	if (r->fd >= 0)
+		close(r->fd);
+	rootfs_release(&r->rf);
+	*r = (struct target_root){ .fd = -1, .upper = -1 };
+}
 
-	if (r < 0)
-		return r;
-	if (l.rf.n_lower && !(l.lower = calloc(l.rf.n_lower, sizeof(int)))) {
-		layer_dirs_release(&l);
+/* Open r->rf's layer directories (upper, then the lowers top first). */
+static int layer_fds_open(struct target_root *r, struct error *err)
+{
+	if (r->rf.n_lower && !(r->lower = calloc(r->rf.n_lower, sizeof(int))))
 		return -ENOMEM;
+	for (size_t i = 0; i < r->rf.n_lower; i++)
+		r->lower[i] = -1;
+	for (size_t i = 0; i < r->rf.n_lower; i++) {
+		r->lower[i] = open(r->rf.lower[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (r->lower[i] < 0)
+			return error_set(err, -errno, "cannot open layer %s: %m", r->rf.lower[i]);
 	}
-	for (size_t i = 0; i < l.rf.n_lower; i++)
-		l.lower[i] = -1;
-	for (size_t i = 0; i < l.rf.n_lower; i++) {
-		l.lower[i] = open(l.rf.lower[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (l.lower[i] < 0) {
-			r = error_set(err, -errno, "cannot open layer %s: %m", l.rf.lower[i]);
-			layer_dirs_release(&l);
-			return r;
-		}
-	}
-	if (l.rf.upper && (l.upper = open(l.rf.upper, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		r = error_set(err, -errno, "cannot open layer %s: %m", l.rf.upper);
-		layer_dirs_release(&l);
-		return r;
-	}
-	*ret = l;
+	if (r->rf.upper && (r->upper = open(r->rf.upper, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return error_set(err, -errno, "cannot open layer %s: %m", r->rf.upper);
 	return 0;
+}
+
+/* The end of opening a root: its layer directories opened, then *ret set, or all released. */
+static int root_opened(struct target_root *r, int e, struct target_root *ret, struct error *err)
+{
+	if (e >= 0)
+		e = layer_fds_open(r, err);
+	if (e < 0)
+		target_root_release(r);
+	else
+		*ret = *r;
+	return e;
+}
+
+int target_root_of_pid(pid_t pid, struct target_root *ret, struct error *err)
+{
+	_cleanup_free_ char *path = strdup_printf("/proc/%d/root", (int)pid);
+	struct target_root r = { .fd = -1, .upper = -1 };
+	int e;
+
+	if (!path)
+		return -ENOMEM;
+	r.fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	e = r.fd < 0 ? error_set(err, -errno, "cannot open the container's root: %m")
+		     : rootfs_from_pid(pid, &r.rf, err);
+	return root_opened(&r, e, ret, err);
+}
+
+int target_root_of_bundle(const char *bundle, struct target_root *ret, struct error *err)
+{
+	struct target_root r = { .fd = -1, .upper = -1 };
+	int e = rootfs_from_bundle(bundle, &r.rf, err);
+
+	if (e >= 0 && (r.fd = open(r.rf.path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		e = error_set(err, -errno, "cannot open rootfs %s: %m", r.rf.path);
+	return root_opened(&r, e, ret, err);
 }
 
 /* The real file a mapping of path holds: the file in the topmost lower layer that has it. Not
  * found if the container's upper layer has anything at path (copied up, replaced, deleted). */
-static int layer_file(const struct layer_dirs *l, const char *path, struct stat *ret)
+static int layer_file(const struct target_root *r, const char *path, struct stat *ret)
 {
-	_cleanup_close_ int upper = l->upper >= 0 ? openat_beneath(l->upper, path + 1, O_PATH) : -1;
+	_cleanup_close_ int upper = r->upper >= 0 ? openat_beneath(r->upper, path + 1, O_PATH) : -1;
 
 	if (upper >= 0)
 		return -EEXIST;
-	for (size_t i = 0; i < l->rf.n_lower; i++) {
-		_cleanup_close_ int fd = openat_beneath(l->lower[i], path + 1, O_PATH);
+	for (size_t i = 0; i < r->rf.n_lower; i++) {
+		_cleanup_close_ int fd = openat_beneath(r->lower[i], path + 1, O_PATH);
 
 		if (fd == -ENOENT)
 			continue;
@@ -263,25 +304,20 @@ static int check_content(int fd, const struct entry *e, const struct stat *st,
 	return 0;
 }
 
-int target_allow_image(const struct protect_target *t, const struct table *table,
-		       struct guard *g, bool loader_as_program, struct target_allowed *ret,
-		       struct error *err)
+int target_allow_image(uint64_t cgroup, const struct target_root *root,
+		       const struct table *table, struct guard *g, unsigned flags,
+		       struct target_allowed *ret, struct error *err)
 {
-	_cleanup_close_ int root = open_root(t);
 	_cleanup_free_ struct inode_seen *seen = NULL;
-	struct layer_dirs layers = { .upper = -1 };
 	size_t n_seen = 0, cap = 0;
-	int r;
+	int r = 0;
 
 	*ret = (struct target_allowed){ 0 };
-	if (root < 0)
-		return error_set(err, -errno, "cannot open the container's root: %m");
-	r = layer_dirs_open(t->pid, &layers, err);
 	for (size_t i = 0; r >= 0 && i < table->n; i++) {
 		const struct entry *e = &table->entries[i];
 		_cleanup_close_ int fd = -1;
 		struct stat st, real;
-		bool exec, elf, ok;
+		bool exec, elf, ok = true;
 
 		if (e->type != ENTRY_FILE)
 			continue;
@@ -289,10 +325,11 @@ int target_allow_image(const struct protect_target *t, const struct table *table
 		 * maps and runs any file it is given (`ld.so /tmp/dropped`): not executable
 		 * unless the policy says so. The kernel loading it for a dynamic program is
 		 * neither an exec of it nor a mapping call. */
-		exec = (e->mode & 0111) && (loader_as_program || !path_is_elf_loader(e->path));
+		exec = (e->mode & 0111) && ((flags & TARGET_LOADER_AS_PROGRAM) ||
+					    !path_is_elf_loader(e->path));
 		if (!exec && !strstr(e->path, ".so"))
 			continue; /* neither executable nor a library: never mapped executable */
-		fd = openat_beneath(root, e->path + 1, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+		fd = openat_beneath(root->fd, e->path + 1, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			ret->refused += exec;
 			continue;
@@ -300,43 +337,43 @@ int target_allow_image(const struct protect_target *t, const struct table *table
 		elf = is_elf(fd);
 		if (!exec && !elf)
 			continue;
-		r = check_content(fd, e, &st, &seen, &n_seen, &cap, &ok);
+		if (!(flags & TARGET_VERIFIED))
+			r = check_content(fd, e, &st, &seen, &n_seen, &cap, &ok);
 		if (r < 0 || !ok) {
 			ret->refused++;
 			continue;
 		}
 		if (exec) {
-			r = guard_allow(g, t->cgroup, st.st_dev, st.st_ino, GUARD_ALLOW_EXEC);
+			r = guard_allow(g, cgroup, st.st_dev, st.st_ino, GUARD_ALLOW_EXEC);
 			ret->executables++;
 		}
 		/* A mapping of an overlay file holds the real file of its layer; on a plain
 		 * directory, the file itself. */
-		if (r >= 0 && elf && (!layers.rf.overlay || layer_file(&layers, e->path, &real) >= 0)) {
-			const struct stat *m = layers.rf.overlay ? &real : &st;
+		if (r >= 0 && elf && (!root->rf.overlay || layer_file(root, e->path, &real) >= 0)) {
+			const struct stat *m = root->rf.overlay ? &real : &st;
 
-			r = guard_allow(g, t->cgroup, m->st_dev, m->st_ino, GUARD_ALLOW_MAP);
+			r = guard_allow(g, cgroup, m->st_dev, m->st_ino, GUARD_ALLOW_MAP);
 			ret->mappable++;
 		}
 		if (r < 0)
 			r = error_set(err, r, "cannot fill the allowed map: %s", strerror(-r));
 	}
-	layer_dirs_release(&layers);
 	return r < 0 ? r : 0;
 }
 
-int target_allow_path(const struct protect_target *t, struct guard *g, const char *path,
-		      struct error *err)
+int target_allow_path(const struct target_root *root, uint64_t cgroup, struct guard *g,
+		      const char *path, struct error *err)
 {
-	_cleanup_close_ int root = open_root(t), fd = -1;
+	_cleanup_close_ int fd = -1;
 	struct stat st;
 
-	if (root < 0 || path[0] != '/')
+	if (path[0] != '/')
 		return error_set(err, -EINVAL, "cannot resolve %s in the container", path);
-	fd = openat_beneath(root, path + 1, O_PATH);
+	fd = openat_beneath(root->fd, path + 1, O_PATH);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		return error_set(err, fd < 0 ? fd : -EINVAL, "%s is not a regular file in the "
 				 "container", path);
-	return guard_allow(g, t->cgroup, st.st_dev, st.st_ino, GUARD_ALLOW_EXEC);
+	return guard_allow(g, cgroup, st.st_dev, st.st_ino, GUARD_ALLOW_EXEC);
 }
 
 int target_from_runc(const char *runc_root, const char *id, struct protect_target *ret,

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "basic/error.h"
+#include "container/rootfs.h"
 #include "fingerprint/table.h"
 #include "guard.h"
 
@@ -23,6 +24,8 @@ struct protect_target {
 /* Find a running container by id or unique id prefix (from /proc/PID/cgroup's v2 line, as
  * podman, CRI-O, Docker and containerd name their cgroups). */
 int target_find(const char *id, struct protect_target *ret, struct error *err);
+/* The container whose first process is pid (its cgroup from /proc/PID/cgroup). */
+int target_from_pid(const char *id, pid_t pid, struct protect_target *ret, struct error *err);
 void target_release(struct protect_target *t);
 /* A plain runc container from its state (RUNC_ROOT/ID/state.json): its init pid, its cgroup
  * v2 directory (cgroup_paths[""]) and, in *ret_rootfs, the host path of its rootfs. */
@@ -32,21 +35,44 @@ int target_from_runc(const char *runc_root, const char *id, struct protect_targe
 /* True for the name of an ELF interpreter (ld-linux*, ld-musl*, ld.so*, ld64.so*). */
 bool path_is_elf_loader(const char *path);
 
+/* Where a container's files are seen: its root directory and, when it is an overlay mount, its
+ * layer directories (opened). Owns its fds and strings. */
+struct target_root {
+	int fd;           /* the root directory (O_PATH) */
+	struct rootfs rf; /* rf.overlay false: a plain directory */
+	int upper;        /* rf.upper opened, or -1 */
+	int *lower;       /* rf.lower opened, top first */
+};
+
+/* A running container's root, as its process pid sees it (/proc/PID/root, the mount at "/"
+ * in its namespace). */
+int target_root_of_pid(pid_t pid, struct target_root *ret, struct error *err);
+/* A created container's root as the runtime will pivot into it: the bundle's root.path. */
+int target_root_of_bundle(const char *bundle, struct target_root *ret, struct error *err);
+void target_root_release(struct target_root *r);
+
 /* What target_allow_image() allowed: paths executable, ELF files mappable, and paths left
  * out because they are not the image's content now. */
 struct target_allowed {
 	size_t executables, mappable, refused;
 };
 
-/* Fill the kernel-side set from table, checking each file's SHA-256 through the container's
- * root (no symlinks): every executable regular file but the ELF interpreter (run as a program
- * it would run any file, docs/protect.md; allowed with loader_as_program) may be executed, and
- * every executable or *.so* ELF file may be mapped executable, by the real file in the layer directory it comes
- * from (rootfs_from_pid). A file that does not match, or that the container's upper layer
+enum {
+	TARGET_LOADER_AS_PROGRAM = 1 << 0, /* the ELF interpreter may be executed itself */
+	TARGET_VERIFIED = 1 << 1, /* the layers were verified just now: their files are not
+				   * hashed again */
+};
+
+/* Fill cgroup's kernel-side set from table, each file opened below root (no symlinks) and,
+ * unless TARGET_VERIFIED, its SHA-256 checked: every executable regular file but the ELF
+ * interpreter (run as a program it would run any file, docs/protect.md) may be executed, and
+ * every executable or *.so* ELF file may be mapped executable, by the real file in the layer
+ * directory it comes from. A file that does not match, or that the container's upper layer
  * shadows, is left out. */
-int target_allow_image(const struct protect_target *t, const struct table *table,
-		       struct guard *g, bool loader_as_program, struct target_allowed *ret,
-		       struct error *err);
-/* Allow one more file (a container path) in the kernel-side set, as it is now. */
-int target_allow_path(const struct protect_target *t, struct guard *g, const char *path,
-		      struct error *err);
+int target_allow_image(uint64_t cgroup, const struct target_root *root,
+		       const struct table *table, struct guard *g, unsigned flags,
+		       struct target_allowed *ret, struct error *err);
+/* Allow one more file (a container path) to be executed, as it is now. */
+int target_allow_path(const struct target_root *root, uint64_t cgroup, struct guard *g,
+		      const char *path, struct error *err);
+

@@ -1,118 +1,21 @@
 #!/usr/bin/env bats
 # imprintd protects every container (docs/daemon.md): real podman with the hook from hooks.d,
 # a real imprintd with its own socket, policy store, pin directory, state directory and events
-# database. The image's policy entry decides the mode: exec=enforce denies a binary dropped in
-# /tmp, exec=monitor lets it run; both are recorded in the events database and the metrics;
-# `imprint status` lists the container; kill -9 of imprintd leaves the pinned kernel-side
-# layer killing dropped binaries, and a restart adopts the container.
+# database (the fixture of tests/lib/daemon.bash). The image's policy entry decides the mode:
+# exec=enforce denies a binary dropped in /tmp, exec=monitor lets it run; both are recorded in
+# the events database and the metrics; `imprint status` lists the container. What a writer on
+# the host might do to weaken it (kill -9 of imprintd, its state files edited or deleted, a
+# stale socket) is tried in bypass.bats.
 
 load ../lib/common
+load ../lib/daemon
 
-setup_file() {
-	images busybox
-	skip_unless curl
-	need "no BTF at /sys/kernel/btf/vmlinux" test -e /sys/kernel/btf/vmlinux
-	F=$BATS_FILE_TMPDIR
-	export ST=$F/storage RR=$F/run SOCK=$F/d/imprintd.sock PIN=/sys/fs/bpf/imprint-dm-$$
-	fpod pull -q "oci:$IMAGES/busybox:latest" >/dev/null
-	export BUSYBOX
-	BUSYBOX=$(fpod images -q --no-trunc --filter "reference=*busybox*" | sed 's/^sha256://')
-	mkdir -p "$F/etc/keys" "$F/etc/policy.d" "$F/hooks"
-	cd "$F"
-	"$IMPRINT" keygen --out signer >/dev/null
-	cp signer.pub etc/keys/
-	"$IMPRINT" policy init base.json --name base >/dev/null
-	export STORE="--policy-dir $F/etc/policy.d --keys-dir $F/etc/keys --state-dir $F/state"
-	# shellcheck disable=SC2086
-	printf '%s\n' --socket "$SOCK" $STORE | jq -R . | jq -s --arg bin "$IMPRINT" \
-		--arg log "$F/audit.jsonl" \
-		'{version: "1.0.0", hook: {path: $bin, args: (["imprint", "hook"] + . + ["--audit-log", $log])},
-		  when: {always: true}, stages: ["createRuntime"]}' >hooks/imprint.json
+setup() {
+	daemon_fixture
 }
 
 teardown_file() {
-	stop_daemon
-	fpod rm -af -t 0 >/dev/null 2>&1 || true
-	fpod rmi -af >/dev/null 2>&1 || true
-	unmount_below "$BATS_FILE_TMPDIR"
-	rm -rf "$PIN"
-}
-
-fpod() {
-	podman --root "$ST" --runroot "$RR" --storage-driver overlay "$@"
-}
-
-# policy MODE [MORE]: busybox pinned with --enforcement exec=MODE[,MORE], signed (a higher
-# serial each time)
-policy() {
-	"$IMPRINT" policy add "$F/base.json" "oci:$IMAGES/busybox:latest" \
-		--enforcement "exec=$1${2:+,$2}" \
-		>/dev/null
-	"$IMPRINT" policy sign "$F/base.json" --key "$F/signer.key" \
-		-o "$F/etc/policy.d/base.dsse" >/dev/null
-}
-
-start_daemon() {
-	# shellcheck disable=SC2086
-	"$IMPRINT" daemon --config '' --socket "$SOCK" --events-db "$F/events.db" \
-		--pin-dir "$PIN" --protect-state-dir "$F/protected" $STORE 2>>"$F/imprintd.log" &
-	echo $! >"$F/imprintd.pid"
-	for _ in $(seq 100); do
-		"$IMPRINT" status --socket "$SOCK" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "imprintd did not start: $(cat "$F/imprintd.log")"
-}
-
-stop_daemon() {
-	local pid
-	pid=$(cat "$BATS_FILE_TMPDIR/imprintd.pid" 2>/dev/null) || return 0
-	kill "$pid" 2>/dev/null || true
-	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-	rm -f "$BATS_FILE_TMPDIR/imprintd.pid"
-}
-
-setup() {
-	F=$BATS_FILE_TMPDIR
-	cd "$F"
-	[ -f imprintd.pid ] || start_daemon
-}
-
-run_container() {
-	CID=$(fpod --hooks-dir "$F/hooks" run -d --network none --ulimit nofile=1024:1024 \
-		--ulimit nproc=4096:4096 --entrypoint /bin/sh "$BUSYBOX" -c 'sleep 1000')
-	F=$BATS_FILE_TMPDIR
-}
-
-# protected ID: wait until imprint status says the container is protected
-protected() {
-	for _ in $(seq 150); do
-		"$IMPRINT" status --socket "$SOCK" --json >"$F/status.json"
-		[ "$(jq -r --arg id "$1" '.protection.containers[] | select(.id == $id) | .state' \
-			"$F/status.json")" = protected ] && return 0
-		sleep 0.1
-	done
-	fail "container $1 not protected: $(cat "$F/status.json") $(cat "$F/imprintd.log")"
-}
-
-# unprotected ID: wait until imprint status no longer lists the container
-unprotected() {
-	for _ in $(seq 100); do
-		"$IMPRINT" status --socket "$SOCK" --json >"$F/status.json"
-		[ "$(jq --arg id "$1" '[.protection.containers[] | select(.id == $id)] | length' "$F/status.json")" = 0 ] && return 0
-		sleep 0.1
-	done
-	fail "container $1 still listed: $(cat "$F/status.json")"
-}
-
-# events_until FILTER: the container's events into events.jsonl, read again until the jq
-# filter (over all of them) is true, for at most 5 s; the caller asserts what it needs.
-events_until() {
-	for _ in $(seq 50); do
-		"$IMPRINT" events --db "$F/events.db" --json --container "$CID" >events.jsonl
-		jq -s -e "$1" events.jsonl >/dev/null && return 0
-		sleep 0.1
-	done
+	daemon_teardown_file
 }
 
 metric() {
@@ -126,7 +29,6 @@ metric() {
 }
 
 @test "enforce: a binary dropped in /tmp is denied, recorded in events and metrics, listed in status" {
-	F=$BATS_FILE_TMPDIR
 	policy enforce
 	run_container
 	protected "$CID"
@@ -152,7 +54,6 @@ metric() {
 }
 
 @test "monitor: the dropped binary runs and the would-deny is recorded" {
-	F=$BATS_FILE_TMPDIR
 	policy monitor
 	run_container
 	protected "$CID"
@@ -168,7 +69,6 @@ metric() {
 }
 
 @test "off: an entry without enforcement is not protected" {
-	F=$BATS_FILE_TMPDIR
 	policy off
 	run_container
 	sleep 1
@@ -180,7 +80,6 @@ metric() {
 }
 
 @test "files=enforce: the image's directories are read-only in the container; the attempt is an event" {
-	F=$BATS_FILE_TMPDIR
 	policy enforce files=enforce
 	run_container
 	protected "$CID"
@@ -200,70 +99,6 @@ metric() {
 	unprotected "$CID"
 }
 
-@test "kill -9: the pinned layer still kills a dropped binary; a restart adopts the container" {
-	F=$BATS_FILE_TMPDIR
-	policy enforce
-	run_container
-	protected "$CID"
-	kill -9 "$(cat imprintd.pid)"
-	rm -f imprintd.pid
-	sleep 0.2
-	# fanotify died with the daemon; the kernel-side exec check kills (137)
-	run fpod exec "$CID" /bin/sh -c 'mkdir /tmp/k && cp /bin/busybox /tmp/k/busybox && /tmp/k/busybox echo RAN; echo "rc=$?"'
-	[[ "$output" != *RAN* ]]
-	[[ "$output" == *rc=137* ]]
-	start_daemon
-	protected "$CID"
-	jq -e --arg id "$CID" '.protection.containers[] | select(.id == $id) | .adopted' status.json >/dev/null
-	grep -q "adopting 1 protected containers" imprintd.log
-	# adopted: fanotify is back (EPERM before the exec: exit 126)
-	run fpod exec "$CID" /bin/sh -c '/tmp/k/busybox echo RAN; echo "rc=$?"'
-	[[ "$output" != *RAN* ]]
-	events_until '[.[] | select(.code == "exec_not_allowed")] | length >= 2'
-	# the kill made while nobody listened is read from the pinned ring buffer after the restart
-	jq -s -e 'any(.[]; .code == "exec_not_allowed" and .detail.output_fields["evt.layer"] == "bpf-exec")' \
-		events.jsonl >/dev/null || fail "$(cat events.jsonl)"
-	fpod rm -f -t 0 "$CID" >/dev/null
-	for _ in $(seq 100); do [ -e "$PIN/guard_protected" ] || break; sleep 0.1; done
-	[ ! -e "$PIN/guard_protected" ]
-}
-
-@test "state files never weaken: exec off written in one, or the file deleted, and imprintd restarted: still protected, and reported" {
-	F=$BATS_FILE_TMPDIR
-	local state
-	policy enforce
-	run_container
-	protected "$CID"
-	state=$(ls "$F"/protected/*.json)
-	[ "$(wc -l <<<"$state")" -eq 1 ] || fail "state files: $state"
-	# a host writer turns the container's protection off in its state file
-	stop_daemon
-	jq -c '.exec = "off" | .network = "off"' "$state" >"$F/st.json" && mv "$F/st.json" "$state"
-	start_daemon
-	protected "$CID"
-	[ "$(jq -r --arg id "$CID" '.protection.containers[] | select(.id == $id) | .exec' status.json)" = enforce ] ||
-		fail "$(cat status.json)"
-	grep -q "weaker than the pinned exec enforce" imprintd.log || fail "$(cat imprintd.log)"
-	run fpod exec "$CID" /bin/sh -c 'mkdir -p /tmp/s && cp /bin/busybox /tmp/s/busybox && /tmp/s/busybox echo RAN; echo "rc=$?"'
-	[[ "$output" != *RAN* ]] || fail "$output"
-	# the control: the image's own busybox runs
-	run fpod exec "$CID" /bin/busybox echo fine
-	[ "$output" = fine ]
-	# the state file deleted: the kernel-side layer stays armed, and it is said
-	stop_daemon
-	rm -f "$state"
-	start_daemon
-	grep -q "is protected but its state file is missing" imprintd.log || fail "$(cat imprintd.log)"
-	run fpod exec "$CID" /bin/sh -c '/tmp/s/busybox echo RAN; echo "rc=$?"'
-	[[ "$output" != *RAN* ]] || fail "$output"
-	[[ "$output" == *rc=137* ]] || fail "$output"
-	# once the container is gone, a restart releases it
-	fpod rm -f -t 0 "$CID" >/dev/null
-	stop_daemon
-	start_daemon
-	grep -q "no longer exists: released" imprintd.log || fail "$(cat imprintd.log)"
-}
-
 # wrapper ARGS: imprint-runc with this file's store and imprintd, runc state in $F/runc
 wrapper() {
 	ln -sf "$IMPRINT" "$F/imprint-runc"
@@ -272,18 +107,7 @@ wrapper() {
 		"$F/imprint-runc" --root "$F/runc" "$@"
 }
 
-# bundle DIR JQ: an OCI bundle of busybox (umoci) that runs sleep 1000, its config.json then
-# passed through the jq filter JQ
-bundle() {
-	rm -rf "$1"
-	umoci unpack --image "$IMAGES/busybox:latest" "$1" >/dev/null
-	jq '.process.args = ["/bin/sleep", "1000"] | .process.terminal = false' "$1/config.json" |
-		jq "$2" >"$F/config.json"
-	mv "$F/config.json" "$1/config.json"
-}
-
 @test "imprint-runc: a container created through the wrapper is protected; a dropped binary is denied" {
-	F=$BATS_FILE_TMPDIR
 	skip_unless runc
 	skip_unless umoci
 	policy enforce
@@ -308,7 +132,6 @@ bundle() {
 }
 
 @test "imprint-runc: a rootfs changed while runc creates the container is refused; the container is deleted" {
-	F=$BATS_FILE_TMPDIR
 	skip_unless runc
 	skip_unless umoci
 	policy enforce
@@ -325,27 +148,7 @@ bundle() {
 	[ "$status" -ne 0 ]
 }
 
-# front SOCKET ARGS: the built imprint-runc front (a copy) with this file's store, asking
-# imprintd at SOCKET, runc state in $F/runc. The `imprint` beside it records each time the front
-# hands it a call (front/full.log: its arguments), then runs the real one as imprint-runc.
-front() {
-	local sock=$1
-	shift
-	if [ ! -x "$F/front/imprint-runc" ]; then
-		mkdir -p "$F/front"
-		cp "$(dirname "$IMPRINT")/imprint-runc" "$F/front/imprint-runc" ||
-			fail "no imprint-runc built beside $IMPRINT"
-		printf '#!/bin/bash\necho "$*" >>%q\nexec -a imprint-runc %q "$@"\n' \
-			"$F/front/full.log" "$IMPRINT" >"$F/front/imprint"
-		chmod +x "$F/front/imprint"
-	fi
-	IMPRINT_POLICY_DIR=$F/etc/policy.d IMPRINT_KEYS_DIR=$F/etc/keys IMPRINT_STATE_DIR=$F/state \
-		IMPRINT_AUDIT_LOG=$F/audit-front.jsonl IMPRINT_SOCKET=$sock \
-		"$F/front/imprint-runc" --root "$F/runc" "$@"
-}
-
 @test "imprint-runc front: create goes through imprintd without starting imprint; protected, or refused and deleted" {
-	F=$BATS_FILE_TMPDIR
 	skip_unless runc
 	skip_unless umoci
 	policy enforce
@@ -373,34 +176,7 @@ front() {
 	[ ! -e "$F/front/full.log" ] || fail "imprint ran: $(cat "$F/front/full.log")"
 }
 
-@test "imprint-runc front: imprintd not answering (a stale socket) deletes what runc created and verifies before creating again" {
-	F=$BATS_FILE_TMPDIR
-	skip_unless runc
-	skip_unless umoci
-	skip_unless python3
-	local id=fs-$$ rc=0
-	bundle "$F/fs" .
-	# a socket file nobody listens on, as a killed imprintd leaves it
-	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$F/stale.sock"
-	rm -f "$F/front/full.log"
-	front "$F/stale.sock" create -b "$F/fs" "$id" </dev/null >/dev/null 2>"$F/fs.err" ||
-		fail "create: $(cat "$F/fs.err")"
-	grep -q "imprintd at $F/stale.sock: Connection refused; verifying here" "$F/fs.err" || fail "$(cat "$F/fs.err")"
-	# handed to the full wrapper, paranoid: it verified the bundle, then runc created it
-	grep -q -- "--imprint-paranoid=yes .* create -b $F/fs $id" "$F/front/full.log" || fail "$(cat "$F/front/full.log")"
-	[ "$(runc --root "$F/runc" state "$id" | jq -r .status)" = created ]
-	[ "$(jq -r --arg id "$id" 'select(.container == $id) | .verdict' "$F/audit-front.jsonl")" = allowed ]
-	runc --root "$F/runc" delete -f "$id"
-	echo 'evil::0:0::/:/bin/sh' >>"$F/fs/rootfs/etc/passwd"
-	front "$F/stale.sock" create -b "$F/fs" "$id-bad" </dev/null >"$F/fs-bad.out" 2>&1 || rc=$?
-	[ "$rc" -eq 1 ] || fail "exit $rc: $(cat "$F/fs-bad.out")"
-	grep -q "imprint: refused" "$F/fs-bad.out" || fail "$(cat "$F/fs-bad.out")"
-	run runc --root "$F/runc" state "$id-bad"
-	[ "$status" -ne 0 ]
-}
-
 @test "drift: imprintd runs the sensor; a program outside the fingerprint is an alert in the events database" {
-	F=$BATS_FILE_TMPDIR
 	local script='ls / >/dev/null; [ -z "$DRIFT" ] || /bin/busybox true; true' pid
 	mkdir -p "$F/fps" "$F/dr"
 	"$IMPRINT" learn --image "$BUSYBOX" --storage-root "$ST" --out "$F/fps/busybox.json" -- \
@@ -432,7 +208,6 @@ front() {
 }
 
 @test "config: imprint.conf's keys, the command line overrides; a bad line is refused" {
-	F=$BATS_FILE_TMPDIR
 	mkdir -p "$F/c"
 	# the hook's and imprint-runc's keys (paranoid, runtime) are no error for imprintd
 	printf '# test\nsocket = %s\nprotect = no\nevents-db =\nmetrics-socket =\nparanoid = no\nruntime = /x\n' \

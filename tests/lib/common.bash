@@ -67,6 +67,11 @@ tpodman() {
 	podman --root "$IMAGES/storage" --runroot "$IMAGES/run" --storage-driver overlay "$@"
 }
 
+# fpod ARGS...: podman on a test file's own private store ($ST, its runroot $RR).
+fpod() {
+	podman --root "$ST" --runroot "$RR" --storage-driver overlay "$@"
+}
+
 # unmount_below DIR: containers-storage leaves its overlay home bind-mounted on itself; unmount
 # whatever a test's private store left below DIR so bats can remove it.
 unmount_below() {
