@@ -44,7 +44,8 @@ struct pc {
 	struct policy_enforcement enf;
 	time_t queued;
 	bool adopt;         /* listed in the pins by a previous run: running already */
-	bool prearmed;      /* its kernel-side layers were armed at create */
+	bool prearmed;      /* its kernel-side layers were armed at create, for cgroup */
+	uint64_t cgroup;
 	bool layer_changed; /* reported already */
 	char *cgroup_dir;   /* known from its pid at create; NULL if not */
 	struct pc_layer *layers;
@@ -77,6 +78,8 @@ static void pc_free(struct pc *c, struct guard *g, bool release)
 		return;
 	/* read-only mounts outlive a stop (still preventing; a restart adopts them) */
 	files_free(c->files, release);
+	if (release && !c->prot && c->prearmed && g)
+		guard_release(g, c->cgroup); /* armed at create, never started */
 	protection_free(c->prot, g, release);
 	free(c->id);
 	free(c->image);
@@ -92,15 +95,15 @@ static void pc_free(struct pc *c, struct guard *g, bool release)
 }
 
 /* The lower and upper directories of the container's overlay mount: from its bundle (before
- * it starts) or its first process's mount at "/" (adopted, or no bundle given). Called with
+ * it starts) or its first process pid's mount at "/" (adopted, or no bundle given). Called with
  * the lock held, or before c is listed. */
-static void pc_read_layers(struct pc *c, const char *bundle)
+static void pc_read_layers(struct pc *c, const char *bundle, pid_t pid)
 {
 	struct rootfs rf = { 0 };
 	struct error err = { 0 };
 	size_t n;
 	int r = bundle ? rootfs_from_bundle(bundle, &rf, &err)
-		: c->pid > 0 ? rootfs_from_pid(c->pid, &rf, &err) : -ENOENT;
+		: pid > 0 ? rootfs_from_pid(pid, &rf, &err) : -ENOENT;
 
 	if (r < 0 || !rf.overlay || c->layers) {
 		rootfs_release(&rf);
@@ -398,7 +401,8 @@ static void tick(struct protector *p)
 					c->id, c->error);
 			pthread_mutex_lock(&p->lock);
 			p->pcs[i] = p->pcs[--p->n];
-			pc_free(c, p->g, ended);
+			/* ended, or never protected (a kernel-side arming at create is undone) */
+			pc_free(c, p->g, ended || !c->prot);
 			guard_drop_if_unpinned(p);
 			pthread_mutex_unlock(&p->lock);
 			i--;
@@ -422,7 +426,7 @@ static void tick(struct protector *p)
 			pthread_mutex_lock(&p->lock);
 			if (!c->cgroup_dir)
 				c->cgroup_dir = strdup(in.cgroup_dir);
-			pc_read_layers(c, NULL);
+			pc_read_layers(c, NULL, in.pid);
 			pthread_mutex_unlock(&p->lock);
 			state_write(p, c, cgroup);
 			say_protected(p, c);
@@ -661,6 +665,7 @@ static void prearm(struct protector *p, struct pc *c, const struct protector_req
 				      &t, rq->bundle, rq->table, p->g, &err);
 	}
 	c->prearmed = r >= 0;
+	c->cgroup = t.cgroup;
 	if (r < 0)
 		fprintf(stderr, "imprintd: container %.12s: cannot arm before it starts: %s\n",
 			c->id, err.message[0] ? err.message : strerror(-r));
@@ -683,7 +688,7 @@ int protector_add(struct protector *p, const struct protector_request *rq)
 	c->pid = rq->pid;
 	c->enf = rq->enforcement;
 	c->queued = time(NULL);
-	pc_read_layers(c, rq->bundle);
+	pc_read_layers(c, rq->bundle, 0);
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < p->n; i++)
 		if (strcmp(p->pcs[i]->id, rq->id) == 0)
