@@ -836,7 +836,11 @@ json_t *protector_status(struct protector *p)
 		      "bpfExec", !p->g ? "off" : guard_exec_adopted(p->g) ? "adopted" : "attached",
 		      "bpfExecHook", "tp_btf/sched_process_exec",
 		      "bpfMmap", !p->g ? "off" : guard_map_adopted(p->g) ? "adopted" : "attached",
-		      "bpfMmapHook", "tp_btf/sys_exit", "cgroupNet", net, "bpfLsm", p->lsm_loads, "bpfLsmDetail", p->lsm,
+		      "bpfMmapHook", p->g && guard_map32_on(p->g)
+				     ? "syscalls/sys_{enter,exit}_{mmap,mprotect,pkey_mprotect}, "
+				       "raw_syscalls/sys_exit (32-bit)"
+				     : "syscalls/sys_{enter,exit}_{mmap,mprotect,pkey_mprotect}",
+		      "cgroupNet", net, "bpfLsm", p->lsm_loads, "bpfLsmDetail", p->lsm,
 		      "lostEvents", (json_int_t)(p->g ? guard_lost(p->g) : 0), "containers", list, "pinDir", p->pin_dir);
 	pthread_mutex_unlock(&p->lock);
 	return j;

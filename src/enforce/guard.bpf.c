@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The kernel side of runtime enforcement (docs/protect.md). Only program types that load on
- * our kernels (DESIGN.md 5): tp_btf for exec and for files mapped executable, cgroup/connect
- * and cgroup/sendmsg for the network.
+ * our kernels (DESIGN.md 5): tp_btf for exec, syscall tracepoints for files mapped executable,
+ * cgroup/connect and cgroup/sendmsg for the network.
  *
  * Who owns what: every map is pinned by name under the pin directory (/sys/fs/bpf/imprint)
  * and so outlives the process that created it; user space (guard.c) fills "guard_protected",
@@ -30,7 +30,7 @@
 #define PROT_EXEC 0x4
 #define VM_EXEC 0x4
 #define TS_COMPAT 0x2                 /* x86 thread_info.status: a 32-bit syscall */
-#define X32_SYSCALL_BIT 0x40000000
+#define TIF_32BIT 22                  /* arm64 thread_info.flags: a 32-bit task */
 #define MAP_VMAS_MAX 16               /* mappings of one call looked at, beyond: unverified */
 #define MAP_LOOKUP_TRIES 8            /* bpf_find_vma tries while mmap_lock is contended */
 
@@ -160,8 +160,9 @@ int BPF_PROG(guard_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
  * no file (JIT code) is not judged (docs/protect.md). The SIGKILL is delivered before the
  * call returns to user space, so no instruction of the mapping runs.
  *
- * raw_syscalls/sys_exit, not the per-syscall tracepoints: those skip 32-bit syscalls, which
- * a 64-bit process can make too (int 0x80), and cost the same slow syscall path. */
+ * The per-syscall tracepoints: only these calls run a program (the others pay only the slow
+ * syscall path every syscall tracepoint puts them on). They do not see 32-bit calls; guard_map32
+ * below does, on raw_syscalls/sys_exit, attached only where an image has 32-bit programs. */
 struct map_check {
 	struct task_struct *task;
 	__u64 cgroup;
@@ -174,6 +175,19 @@ struct map_check {
 	bool bad;
 	char name[64];
 };
+
+/* A call that asked for PROT_EXEC, between its entry and its return: thread -> its range. */
+struct map_call {
+	__u64 start, len;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct map_call);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} guard_map_calls SEC(".maps");
 
 static long map_check_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
@@ -218,95 +232,169 @@ static long map_walk_step(__u64 i, void *data)
 	return m->bad || m->addr >= m->end;
 }
 
-/* Whether the call that returns ret is mmap, mprotect or pkey_mprotect, and the range and
- * protection it asked for (mmap: from the address it returned). */
-static __always_inline bool map_call(struct pt_regs *regs, long ret, __u64 *start, __u64 *len,
-				     __u64 *prot)
+/* The container's exec mode if its mappings are checked, else 0. */
+static __always_inline __u32 maps_mode(__u64 cgroup)
 {
-#if defined(__TARGET_ARCH_x86)
-	long nr = regs->orig_ax & ~X32_SYSCALL_BIT;
-	bool compat;
+	struct guard_container *c = bpf_map_lookup_elem(&guard_protected, &cgroup);
 
-	/* every system call of the host comes here: rule the others out first */
-	if (nr != 9 && nr != 10 && nr != 329 && nr != 192 && nr != 90 && nr != 125 && nr != 380)
-		return false;
-	compat = bpf_get_current_task_btf()->thread_info.status & TS_COMPAT;
-	if (compat) {
-		*start = (__u32)regs->bx;
-		*len = (__u32)regs->cx;
-		*prot = (__u32)regs->dx;
-		if (nr == 192 /* mmap2 */)
-			*start = ret;
-		if (nr == 90 /* old_mmap: its arguments are in memory */) {
-			*start = ret;
-			*len = 0;
-			*prot = PROT_EXEC; /* the mapping's own flags tell */
-		}
-		return nr == 192 || nr == 90 || nr == 125 /* mprotect */ ||
-		       nr == 380 /* pkey_mprotect */;
-	}
-	*start = regs->di;
-	*len = regs->si;
-	*prot = regs->dx;
-	if (nr == 9 /* mmap */) {
-		*start = ret;
-		return true;
-	}
-	return nr == 10 /* mprotect */ || nr == 329 /* pkey_mprotect */;
-#elif defined(__TARGET_ARCH_arm64)
-	long nr = regs->syscallno;
-
-	*start = regs->orig_x0;
-	*len = regs->regs[1];
-	*prot = regs->regs[2];
-	if (nr == 222 /* mmap */) {
-		*start = ret;
-		return true;
-	}
-	return nr == 226 /* mprotect */ || nr == 288 /* pkey_mprotect */;
-#else
-#error "map_call: syscall numbers of this architecture"
-#endif
+	return c && (c->mode & GUARD_MAPS_CHECKED) ? c->mode & GUARD_MODE_MASK : 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(guard_map, struct pt_regs *regs, long ret)
+/* Report (and, enforcing, kill) the current task for what m found. */
+static __always_inline void map_refuse(struct map_check *m, __u32 mode)
 {
-	struct map_check m = {};
-	struct guard_container *c;
 	struct guard_event *e;
-	__u64 start, len, prot;
-	__u32 mode;
 
-	if (!map_call(regs, ret, &start, &len, &prot) || ret < 0 || !(prot & PROT_EXEC))
-		return 0;
-	m.cgroup = bpf_get_current_cgroup_id();
-	c = bpf_map_lookup_elem(&guard_protected, &m.cgroup);
-	if (!c || !(c->mode & GUARD_MAPS_CHECKED) || !(mode = c->mode & GUARD_MODE_MASK))
-		return 0;
+	if (mode == GUARD_ENFORCE) {
+		bpf_send_signal(SIGKILL);
+		m->flags |= GUARD_EXEC_KILLED;
+	}
+	e = event_new(GUARD_EV_MAP, m->cgroup, mode);
+	if (!e)
+		return;
+	e->flags = m->flags;
+	e->dev = m->dev;
+	e->ino = m->ino;
+	__builtin_memcpy(e->path, m->name, sizeof(m->name));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Judge start..start+len (len 0: the mapping at start) in the current task. */
+static __always_inline int map_judge(__u64 cgroup, __u32 mode, __u64 start, __u64 len)
+{
+	struct map_check m = { .cgroup = cgroup, .addr = start, .end = start + (len ?: 1) };
+
 	m.task = bpf_get_current_task_btf();
-	m.addr = start;
-	m.end = start + (len ?: 1);
 	bpf_loop(MAP_VMAS_MAX + MAP_LOOKUP_TRIES, map_walk_step, &m, 0);
 	if (!m.bad && m.addr < m.end) {
 		m.bad = true;
 		m.flags |= GUARD_MAP_UNVERIFIED;
 	}
-	if (!m.bad)
-		return 0;
-	if (mode == GUARD_ENFORCE) {
-		bpf_send_signal(SIGKILL);
-		m.flags |= GUARD_EXEC_KILLED;
-	}
-	e = event_new(GUARD_EV_MAP, m.cgroup, mode);
-	if (!e)
-		return 0;
-	e->flags = m.flags;
-	e->dev = m.dev;
-	e->ino = m.ino;
-	__builtin_memcpy(e->path, m.name, sizeof(m.name));
-	bpf_ringbuf_submit(e, 0);
+	if (m.bad)
+		map_refuse(&m, mode);
 	return 0;
+}
+
+static __always_inline int map_enter(__u64 start, __u64 len, __u64 prot)
+{
+	struct map_call call = { .start = start, .len = len };
+	__u64 cgroup, thread;
+	__u32 mode;
+
+	if (!(prot & PROT_EXEC))
+		return 0;
+	cgroup = bpf_get_current_cgroup_id();
+	mode = maps_mode(cgroup);
+	if (!mode)
+		return 0;
+	thread = bpf_get_current_pid_tgid();
+	if (bpf_map_update_elem(&guard_map_calls, &thread, &call, BPF_ANY) < 0) {
+		/* no room to remember it: it could not be judged when it returns */
+		struct map_check m = { .cgroup = cgroup, .flags = GUARD_MAP_UNVERIFIED };
+
+		map_refuse(&m, mode);
+	}
+	return 0;
+}
+
+/* mmap: ret is where it mapped; mprotect: 0 or an error. */
+static __always_inline int map_exit(long ret, bool mmap)
+{
+	__u64 thread = bpf_get_current_pid_tgid(), cgroup;
+	struct map_call *p = bpf_map_lookup_elem(&guard_map_calls, &thread);
+	struct map_call call;
+	__u32 mode;
+
+	if (!p)
+		return 0;
+	call = *p;
+	bpf_map_delete_elem(&guard_map_calls, &thread);
+	cgroup = bpf_get_current_cgroup_id();
+	mode = maps_mode(cgroup);
+	if (ret < 0 || !mode)
+		return 0;
+	return map_judge(cgroup, mode, mmap ? (__u64)ret : call.start, mmap ? 0 : call.len);
+}
+
+SEC("tp/syscalls/sys_enter_mmap")
+int guard_mmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return map_enter(0, ctx->args[1], ctx->args[2]);
+}
+
+SEC("tp/syscalls/sys_exit_mmap")
+int guard_mmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return map_exit(ctx->ret, true);
+}
+
+SEC("tp/syscalls/sys_enter_mprotect")
+int guard_mprotect_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return map_enter(ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+SEC("tp/syscalls/sys_exit_mprotect")
+int guard_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return map_exit(ctx->ret, false);
+}
+
+SEC("tp/syscalls/sys_enter_pkey_mprotect")
+int guard_pkey_mprotect_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return map_enter(ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+SEC("tp/syscalls/sys_exit_pkey_mprotect")
+int guard_pkey_mprotect_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return map_exit(ctx->ret, false);
+}
+
+/* 32-bit mmap2, old_mmap, mprotect and pkey_mprotect (a 32-bit program, or int 0x80 from a
+ * 64-bit one), which the per-syscall tracepoints skip: judged at raw_syscalls/sys_exit, which
+ * runs for every system call of the host, so it is attached only while a protected image has
+ * 32-bit ELF programs (a 64-bit image's processes could make these calls only by running
+ * machine code of their own, which anonymous memory runs anyway: docs/protect.md). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(guard_map32, struct pt_regs *regs, long ret)
+{
+	__u64 start, len, prot, cgroup;
+	__u32 mode;
+	long nr;
+
+#if defined(__TARGET_ARCH_x86)
+	nr = regs->orig_ax;
+	if (nr != 192 && nr != 90 && nr != 125 && nr != 380)
+		return 0;
+	if (!(bpf_get_current_task_btf()->thread_info.status & TS_COMPAT))
+		return 0;
+	start = (__u32)regs->bx;
+	len = (__u32)regs->cx;
+	prot = (__u32)regs->dx;
+#elif defined(__TARGET_ARCH_arm64)
+	nr = regs->syscallno;
+	if (nr != 192 && nr != 125 && nr != 394)
+		return 0;
+	if (!(bpf_get_current_task_btf()->thread_info.flags & (1UL << TIF_32BIT)))
+		return 0;
+	start = (__u32)regs->orig_x0;
+	len = (__u32)regs->regs[1];
+	prot = (__u32)regs->regs[2];
+#else
+#error "guard_map32: the 32-bit system calls of this architecture"
+#endif
+	if (nr == 192 /* mmap2 */ || nr == 90 /* old_mmap: its arguments are in memory */) {
+		start = ret;
+		len = 0;
+		prot = PROT_EXEC; /* the mapping's own flags tell */
+	}
+	if (ret < 0 || !(prot & PROT_EXEC))
+		return 0;
+	cgroup = bpf_get_current_cgroup_id();
+	mode = maps_mode(cgroup);
+	return mode ? map_judge(cgroup, mode, start, len) : 0;
 }
 
 static __always_inline bool rule_matches(const struct guard_net_rule *r, __u16 family,

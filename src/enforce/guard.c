@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Loading, pinning and adopting the enforcement BPF programs (guard.h). Pins:
  *   PIN/guard_protected, guard_allowed, guard_net, guard_events, guard_lost   maps (by name)
- *   PIN/guard_exec, guard_map          the sched_process_exec and sys_exit (mapping) links
+ *   PIN/guard_map_calls                 map (mapping calls between entry and return)
+ *   PIN/guard_exec                      the sched_process_exec link
+ *   PIN/guard_{mmap,mprotect,pkey_mprotect}_{enter,exit}  the mapping calls' tracepoint links
+ *   PIN/guard_map32                     raw sys_exit link (32-bit mapping calls), on demand
  *   PIN/net-<cgroup id>-{connect4,connect6,sendmsg4,sendmsg6}  one container's links */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +24,15 @@
 #include "guard.h"
 #include "guard.skel.h"
 
-/* The programs every protected container shares, attached once and pinned. */
-static const char *const shared_links[] = { "guard_exec", "guard_map" };
+/* The programs every protected container shares, attached once and pinned (PIN/NAME);
+ * guard_map32, the last, only when an image needs it (guard_need_map32). */
+static const char *const shared_links[] = {
+	"guard_exec",          "guard_mmap_enter",          "guard_mmap_exit",
+	"guard_mprotect_enter", "guard_mprotect_exit",      "guard_pkey_mprotect_enter",
+	"guard_pkey_mprotect_exit", "guard_map32",
+};
+#define LINK_MMAP_EXIT 2
+#define LINK_MAP32 (ARRAY_SIZE(shared_links) - 1)
 
 struct guard {
 	struct guard_bpf *skel;
@@ -63,9 +73,23 @@ static char *pin_path(const struct guard *g, const char *name)
 	return strdup_printf("%s/%s", g->pin_dir, name);
 }
 
+/* Whether PIN/name exists (a link a process before us pinned). */
+static bool access_pin(const struct guard *g, const char *name)
+{
+	_cleanup_free_ char *path = pin_path(g, name);
+
+	return path && access(path, F_OK) == 0;
+}
+
 static struct bpf_program *shared_prog(struct guard *g, size_t i)
 {
-	return i == 0 ? g->skel->progs.guard_exec : g->skel->progs.guard_map;
+	struct bpf_program *p[] = {
+		g->skel->progs.guard_exec,           g->skel->progs.guard_mmap_enter,
+		g->skel->progs.guard_mmap_exit,      g->skel->progs.guard_mprotect_enter,
+		g->skel->progs.guard_mprotect_exit,  g->skel->progs.guard_pkey_mprotect_enter,
+		g->skel->progs.guard_pkey_mprotect_exit, g->skel->progs.guard_map32,
+	};
+	return p[i];
 }
 
 /* Attach shared program i and pin its link, or adopt the link a process before us pinned. */
@@ -113,11 +137,13 @@ int guard_open(const char *pin_dir, guard_event_fn fn, void *userdata, struct gu
 		return error_set(err, r, "cannot load the enforcement BPF programs: %s (pinned "
 				 "maps of another version in %s? IMPRINT_BPF_DEBUG=1 shows "
 				 "libbpf's log)", strerror(-r), pin_dir);
-	for (size_t i = 0; i < ARRAY_SIZE(shared_links); i++) {
+	tracefs_ensure(); /* the syscall tracepoints are attached through it */
+	for (size_t i = 0; i < LINK_MAP32; i++) {
 		r = attach_shared(g, i, err);
 		if (r < 0)
 			return r;
 	}
+	g->adopted[LINK_MAP32] = access_pin(g, shared_links[LINK_MAP32]);
 	g->rb = ring_buffer__new(bpf_map__fd(g->skel->maps.guard_events), on_ring_event, g, NULL);
 	if (!g->rb)
 		return error_set(err, -errno ?: -ENOMEM, "cannot read the enforcement ring buffer");
@@ -145,7 +171,17 @@ bool guard_exec_adopted(const struct guard *g)
 
 bool guard_map_adopted(const struct guard *g)
 {
-	return g->adopted[1];
+	return g->adopted[LINK_MMAP_EXIT];
+}
+
+int guard_need_map32(struct guard *g, struct error *err)
+{
+	return g->links[LINK_MAP32] || g->adopted[LINK_MAP32] ? 0 : attach_shared(g, LINK_MAP32, err);
+}
+
+bool guard_map32_on(const struct guard *g)
+{
+	return g->links[LINK_MAP32] || g->adopted[LINK_MAP32];
 }
 
 int guard_container_get(struct guard *g, uint64_t cgroup, struct guard_container *ret)
@@ -265,7 +301,7 @@ int guard_release(struct guard *g, uint64_t cgroup)
 		return 0;
 	/* Nobody is protected any more: leave nothing behind. */
 	static const char *const maps[] = { "guard_protected", "guard_allowed", "guard_net",
-					    "guard_events", "guard_lost" };
+					    "guard_events", "guard_lost", "guard_map_calls" };
 	for (size_t i = 0; i < ARRAY_SIZE(shared_links); i++) {
 		_cleanup_free_ char *path = pin_path(g, shared_links[i]);
 

@@ -38,6 +38,12 @@ DEFINE_FREEP(struct guard, guard_free)
 bool guard_exec_adopted(const struct guard *g);
 bool guard_map_adopted(const struct guard *g);
 
+/* Attach (and pin) the check of 32-bit mapping calls unless it is on: what an image with
+ * 32-bit ELF programs needs. It runs for every system call of the host until the last
+ * container is released. */
+int guard_need_map32(struct guard *g, struct error *err);
+bool guard_map32_on(const struct guard *g);
+
 /* The container's entry if it is protected (by us or by a process before us): 0, or
  * -ENOENT. */
 int guard_container_get(struct guard *g, uint64_t cgroup, struct guard_container *ret);

@@ -131,6 +131,8 @@ static int arm_kernel(const struct protection_options *o, const struct protect_t
 		r = target_allow_image(t->cgroup, root, table, g, flags, &ret->allowed, err);
 	for (size_t i = 0; o->exec_mode && r >= 0 && i < o->n_allow_exec; i++)
 		r = target_allow_path(root, t->cgroup, g, o->allow_exec[i], err);
+	if (r >= 0 && ret->allowed.elf32)
+		r = guard_need_map32(g, err); /* its 32-bit programs' mapping calls */
 	if (r >= 0)
 		r = guard_protect(g, t->cgroup, &gc);
 	*ret_armed = r >= 0;
@@ -272,11 +274,12 @@ char *protection_describe(struct protection *p, const struct guard *g, const cha
 	exec = p->exec_mode
 		       ? strdup_printf("fanotify exec (FAN_OPEN_EXEC_PERM on %zu mounts%s), bpf exec "
 				       "(tp_btf/sched_process_exec, %zu executables, %s), bpf mmap "
-				       "(tp_btf/sys_exit, %zu ELF files)",
+				       "(syscall tracepoints%s, %zu ELF files)",
 				       st.mounts, p->tree ? ", tree-aware" : "",
 				       p->allowed.executables,
 				       guard_exec_adopted(g) ? "adopted pinned programs"
 							     : "attached and pinned",
+				       guard_map32_on(g) ? " and tp_btf/sys_exit for 32-bit calls" : "",
 				       p->allowed.mappable)
 		       : strdup("exec: off");
 	if (!exec)

@@ -175,12 +175,14 @@ bool path_is_elf_loader(const char *path)
 	       strncmp(base, "ld.so", 5) == 0 || strncmp(base, "ld64.so", 7) == 0;
 }
 
-static bool is_elf(int fd)
+/* 0: not an ELF file; else its class (1: 32-bit, 2: 64-bit). */
+static int elf_class(int fd)
 {
-	char magic[4];
+	char ident[5];
 
-	return pread(fd, magic, sizeof(magic), 0) == sizeof(magic) &&
-	       memcmp(magic, "\177ELF", 4) == 0;
+	if (pread(fd, ident, sizeof(ident), 0) != sizeof(ident) || memcmp(ident, "\177ELF", 4))
+		return 0;
+	return ident[4];
 }
 
 static void layer_fds_close(struct target_root *r)
@@ -318,6 +320,7 @@ int target_allow_image(uint64_t cgroup, const struct target_root *root,
 		_cleanup_close_ int fd = -1;
 		struct stat st, real;
 		bool exec, elf, ok = true;
+		int class;
 
 		if (e->type != ENTRY_FILE)
 			continue;
@@ -334,7 +337,8 @@ int target_allow_image(uint64_t cgroup, const struct target_root *root,
 			ret->refused += exec;
 			continue;
 		}
-		elf = is_elf(fd);
+		class = elf_class(fd);
+		elf = class != 0;
 		if (!exec && !elf)
 			continue;
 		if (!(flags & TARGET_VERIFIED))
@@ -354,6 +358,7 @@ int target_allow_image(uint64_t cgroup, const struct target_root *root,
 
 			r = guard_allow(g, cgroup, m->st_dev, m->st_ino, GUARD_ALLOW_MAP);
 			ret->mappable++;
+			ret->elf32 |= class == 1;
 		}
 		if (r < 0)
 			r = error_set(err, r, "cannot fill the allowed map: %s", strerror(-r));

@@ -52,9 +52,10 @@ int target_root_of_bundle(const char *bundle, struct target_root *ret, struct er
 void target_root_release(struct target_root *r);
 
 /* What target_allow_image() allowed: paths executable, ELF files mappable, and paths left
- * out because they are not the image's content now. */
+ * out because they are not the image's content now; elf32: some are 32-bit ELF files. */
 struct target_allowed {
 	size_t executables, mappable, refused;
+	bool elf32;
 };
 
 enum {
