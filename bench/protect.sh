@@ -16,12 +16,12 @@
 #                  BENCH_EXECS times
 #   mmap storm     dlopen + dlclose of an image library (BENCH_DLOPEN_LIB, zlib), BENCH_DLOPENS
 #                  times: every dlopen opens the file anew and maps its text PROT_EXEC (what
-#                  imprint's mapping layer, tp_btf/sys_exit on mmap/mprotect, judges)
+#                  imprint's mapping layer, syscall tracepoints on mmap/mprotect, judges)
 #
 #   none        nothing
 #   imprint     imprint protect --mode enforce --allow-exec WORKLOAD --allow-net
 #               127.0.0.1:PORT/tcp (every layer: fanotify exec, the pinned tp_btf exec check,
-#               cgroup connect/sendmsg, and the tp_btf/sys_exit mapping check when the build
+#               cgroup connect/sendmsg, and the syscall-tracepoint mapping check when the build
 #               has it: the report says whether it was on)
 #   fapolicyd   fapolicyd --debug-deny with a 3-rule allowlist: execute only files of its trust
 #               file (the image's /bin/busybox and the workload: path, size, SHA-256;
@@ -729,7 +729,7 @@ checks_debian() {
 		die "check: imprint protect did not report the dropped /usr/bin/true"
 	! jq -e -s "$FOREIGN_DENY | length > 0" "$RUN/protect.json" >/dev/null ||
 		die "check: imprint protect refused something of the storms: $(jq -c -s "$FOREIGN_DENY | .[0]" "$RUN/protect.json")"
-	if [[ $MMAP_LAYER == "bpf mmap (tp_btf"* ]]; then
+	if [[ $MMAP_LAYER == "bpf mmap ("* ]]; then
 		[ "${DROPLIB[imprint]}" != mapped ] || die "check: imprint's mapping layer is on ($MMAP_LAYER) but the dropped library was mapped"
 		jq -e -s 'any(.[]; .rule == "mmap_not_allowed")' "$RUN/protect.json" >/dev/null ||
 			die "check: imprint protect did not report the dropped library (mmap_not_allowed)"
@@ -955,7 +955,7 @@ report() {
 	printf '   %-64s %10s  %-10s %s\n' "imprint's user-space decision, us (median, see above)" "$DECISION_US" "-" "(reported)"
 	echo "   added: median with / median without - 1; in parentheses the paired and per-operation estimates"
 	echo "   (for reference; a negative 'added' is noise: nothing imprint does makes an exec faster)."
-	[[ $MMAP_LAYER == "bpf mmap (tp_btf"* ]] ||
+	[[ $MMAP_LAYER == "bpf mmap ("* ]] ||
 		echo "   mmap storm: imprint's mapping layer is not on ($MMAP_LAYER): the figures are imprint without it."
 	echo "   Noisy on a loaded machine: compare within one run."
 }
