@@ -716,9 +716,7 @@ static int kill_cgroup(const char *dir)
 	_cleanup_free_ char *procs_path = strdup_printf("%s/cgroup.procs", dir);
 	_cleanup_free_ char *procs = NULL;
 	size_t len;
-	int r;
-
-	int fd;
+	int r, fd;
 
 	if (!kill_path || !procs_path)
 		return -ENOMEM;
