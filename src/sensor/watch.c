@@ -11,7 +11,12 @@
  * a "Program not in behavioral fingerprint" alert) is judged by the whole container, so that one
  * drift is not reported once per file. Connections and listening ports are judged per
  * container. Events the kernel side lost (ring buffer full) are reported per container, at most
- * once per LOST_ALERT_INTERVAL_MS, with the number lost since the last report. */
+ * once per LOST_ALERT_INTERVAL_MS, with the number lost since the last report.
+ *
+ * Incidents (docs/sensor.md): the alerts that stem from one divergence share an incident id.
+ * A program at an unlearned place opens one, and everything its subtree then does (programs
+ * started below it, files, connections) joins it; a learned process doing something unlearned
+ * opens an incident of its own. The first alert of an incident says so. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +24,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -36,6 +42,8 @@
 #define LOST_ALERT_INTERVAL_MS 10000
 #define CHAIN_ORDERS_MAX 4 /* programs of one process indexed in every order (64 ids) */
 #define IDS_MAX 256        /* ids of one process its children may hang from */
+#define DIVERGED_MAX 4096  /* unlearned places remembered per container, with their incident */
+#define INCIDENT_ID_LEN 16
 
 struct known_node {
 	uint64_t id;
@@ -43,8 +51,16 @@ struct known_node {
 	const struct bcontainer *c;
 };
 
+/* A process node that is not in the fingerprint, and the incident it belongs to. */
+struct diverged {
+	uint64_t node;
+	char incident[INCIDENT_ID_LEN + 1];
+};
+
 struct watched {
 	uint64_t cgroup;
+	struct diverged *diverged;
+	size_t n_diverged;
 	char *container; /* id, or NULL: not a container */
 	char *image;     /* image id (hex), or NULL if unknown */
 	char *image_name;
@@ -307,9 +323,61 @@ static void alert_tagged(struct watcher *w, const struct watched *x, const char 
 	json_decref(j);
 }
 
-static void alert(struct watcher *w, const struct watched *x, const char *rule,
-		  const char *priority, const char *what, json_t *fields)
+/* An incident id: 64 random bits (getrandom; the clock if that fails). */
+static uint64_t random_u64(void)
 {
+	uint64_t r;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint64_t)clock_monotonic_us() * 0x9e3779b97f4a7c15ull;
+	return r;
+}
+
+/* The incident a new alert at node joins (the node's, or its parent's when the node is new:
+ * a program started below a diverged one), else a new one; *first: it opens it. A node that
+ * is not learned (learned false) is remembered with it, so that its subtree joins too. */
+static void incident_of(struct watched *x, uint64_t node, uint64_t parent, bool learned,
+			char id[INCIDENT_ID_LEN + 1], bool *first)
+{
+	const struct diverged *found = NULL;
+	struct diverged *grown;
+
+	for (size_t i = 0; i < x->n_diverged && !found; i++)
+		if (x->diverged[i].node == node || (!learned && parent &&
+						    x->diverged[i].node == parent))
+			found = &x->diverged[i];
+	*first = !found;
+	if (found) {
+		memcpy(id, found->incident, INCIDENT_ID_LEN + 1);
+	} else {
+		uint64_t r = random_u64();
+
+		snprintf(id, INCIDENT_ID_LEN + 1, "%016llx", (unsigned long long)r);
+	}
+	if (learned || x->n_diverged == DIVERGED_MAX)
+		return;
+	for (size_t i = 0; i < x->n_diverged; i++)
+		if (x->diverged[i].node == node)
+			return;
+	grown = realloc(x->diverged, (x->n_diverged + 1) * sizeof(*grown));
+	if (!grown)
+		return;
+	x->diverged = grown;
+	grown[x->n_diverged].node = node;
+	memcpy(grown[x->n_diverged++].incident, id, INCIDENT_ID_LEN + 1);
+}
+
+/* An alert about what the process at node did (learned: node is a learned place). */
+static void alert(struct watcher *w, struct watched *x, uint64_t node, uint64_t parent,
+		  bool learned, const char *rule, const char *priority, const char *what,
+		  json_t *fields)
+{
+	char id[INCIDENT_ID_LEN + 1];
+	bool first;
+
+	incident_of(x, node, parent, learned, id, &first);
+	json_object_set_new(fields, "imprint.incident", json_string(id));
+	json_object_set_new(fields, "imprint.incident.first", json_boolean(first));
 	alert_tagged(w, x, rule, priority, "drift", what, fields);
 }
 
@@ -362,8 +430,8 @@ static struct watched *watched_get(struct watcher *w, uint64_t cgroup, pid_t pid
 	if (!x->fp && x->image)
 		x->image_name = storage_image_name(w, x->image);
 	if (!x->fp) /* reported once, not at every event */
-		alert(w, x, "Container without behavioral fingerprint", "Notice", "not watched",
-		      json_object());
+		alert_tagged(w, x, "Container without behavioral fingerprint", "Notice", "drift",
+			     "not watched", json_object());
 	return x;
 }
 
@@ -406,7 +474,7 @@ static bool args_equal(const struct bprogram *p, const char *cmd)
 	return cmd[off] == '\0';
 }
 
-static void on_exec(struct watcher *w, const struct watched *x, const struct sensor_exec *e)
+static void on_exec(struct watcher *w, struct watched *x, const struct sensor_exec *e)
 {
 	const struct known_node *parent;
 	_cleanup_free_ char *cmd = NULL;
@@ -424,7 +492,7 @@ static void on_exec(struct watcher *w, const struct watched *x, const struct sen
 			if (args_equal(&c->programs[k], cmd) && (c->uid != e->h.uid || c->gid != e->h.gid))
 				rule = "Program run by another uid or gid than learned";
 	}
-	alert(w, x, rule, "Warning", cmd ? cmd : "",
+	alert(w, x, e->h.node, e->h.parent, false, rule, "Warning", cmd ? cmd : "",
 	      json_pack("{s:s,s:s?,s:i,s:i,s:i}", "proc.name", e->comm, "proc.cmdline", cmd,
 			"proc.pid", (int)e->h.pid, "user.uid", (int)e->h.uid, "group.gid",
 			(int)e->h.gid));
@@ -487,20 +555,22 @@ static bool file_allowed(const struct watcher *w, const struct watched *x, uint6
 	return false;
 }
 
-static void on_open(struct watcher *w, const struct watched *x, const struct sensor_open *e)
+static void on_open(struct watcher *w, struct watched *x, const struct sensor_open *e)
 {
 	_cleanup_free_ char *path = behavior_collapse_path(e->path);
 
 	if (!path || file_allowed(w, x, e->h.node, path))
 		return;
-	alert(w, x, "File opened outside behavioral fingerprint", "Warning", e->path,
+	alert(w, x, e->h.node, 0, find_node(w, e->h.node, x->fp) != NULL,
+	      "File opened outside behavioral fingerprint", "Warning", e->path,
 	      json_pack("{s:s,s:i,s:i}", "fd.name", e->path, "proc.pid", (int)e->h.pid, "user.uid",
 			(int)e->h.uid));
 }
 
-static void on_net(struct watcher *w, const struct watched *x, const struct sensor_net *e)
+static void on_net(struct watcher *w, struct watched *x, const struct sensor_net *e)
 {
 	bool listen = e->h.type == SENSOR_LISTEN;
+	bool learned = find_node(w, e->h.node, x->fp) != NULL;
 	char addr[64] = "", name[96];
 
 	inet_ntop(e->family == 2 ? AF_INET : AF_INET6, e->addr, addr, sizeof(addr));
@@ -509,14 +579,16 @@ static void on_net(struct watcher *w, const struct watched *x, const struct sens
 		return;
 	if (listen) {
 		snprintf(name, sizeof(name), "*:%u", e->port);
-		alert(w, x, "Listening port not in behavioral fingerprint", "Warning", name,
+		alert(w, x, e->h.node, 0, learned, "Listening port not in behavioral fingerprint",
+		      "Warning", name,
 		      json_pack("{s:s,s:i,s:s,s:i}", "fd.name", name, "fd.sport", e->port,
 				"fd.l4proto", e->h.flags & SENSOR_PROTO_UDP ? "udp" : "tcp",
 				"proc.pid", (int)e->h.pid));
 		return;
 	}
 	snprintf(name, sizeof(name), "%s:%u", addr, e->port);
-	alert(w, x, "Connection not in behavioral fingerprint", "Warning", name,
+	alert(w, x, e->h.node, 0, learned, "Connection not in behavioral fingerprint", "Warning",
+	      name,
 	      json_pack("{s:s,s:s,s:i,s:s,s:i}", "fd.name", name, "fd.rip", addr, "fd.rport",
 			e->port, "fd.l4proto", e->h.flags & SENSOR_PROTO_UDP ? "udp" : "tcp",
 			"proc.pid", (int)e->h.pid));
@@ -582,6 +654,7 @@ int watch_run(const struct watch_options *o, struct error *err)
 		free(w.cgroups[i].container);
 		free(w.cgroups[i].image);
 		free(w.cgroups[i].image_name);
+		free(w.cgroups[i].diverged);
 	}
 	free(w.cgroups);
 	return r < 0 ? r : 0;

@@ -128,6 +128,36 @@ image_id() {
 	jq -se 'any(.[]; .rule == "Connection not in behavioral fingerprint" and .output_fields."fd.name" == "127.0.0.1:9001")' alerts.jsonl >/dev/null
 	# Falco's shape
 	jq -se 'all(.[]; .time and .priority == "Warning" and .output and .output_fields."container.id" and .output_fields."container.image" == "localhost/busybox:latest")' alerts.jsonl >/dev/null
+	# two incidents: the dropped program and the connection it made are one (the program
+	# opened it), the read of /etc/shadow by the learned shell is another
+	[ "$(jq -r '.output_fields."imprint.incident"' alerts.jsonl | sort -u | wc -l)" = 2 ] ||
+		fail "incidents: $(cat alerts.jsonl)"
+	prog=$(jq -r 'select(.rule == "Program not in behavioral fingerprint") | .output_fields."imprint.incident"' alerts.jsonl)
+	conn=$(jq -r 'select(.rule == "Connection not in behavioral fingerprint") | .output_fields."imprint.incident"' alerts.jsonl)
+	[ "$prog" = "$conn" ] && [[ "$prog" =~ ^[0-9a-f]{16}$ ]] || fail "$(cat alerts.jsonl)"
+	jq -se 'any(.[]; .rule == "Program not in behavioral fingerprint" and .output_fields."imprint.incident.first" == true) and
+		any(.[]; .rule == "Connection not in behavioral fingerprint" and .output_fields."imprint.incident.first" == false) and
+		any(.[]; .rule == "File opened outside behavioral fingerprint" and .output_fields."imprint.incident.first" == true)' alerts.jsonl >/dev/null ||
+		fail "$(cat alerts.jsonl)"
+}
+
+@test "watch: a diverged program's subtree is one incident: the programs it starts and what they open" {
+	mkdir fps
+	learn fps/busybox.json
+	"$IMPRINT" watch --fingerprints fps --storage-root "$IMAGES/storage" --duration 20 >alerts.jsonl &
+	local watcher=$!
+	sleep 2
+	# an unlearned shell that starts two unlearned programs, one reading an unlearned file
+	box incident -- 'sh -c "ls / >/dev/null; cat /etc/group >/dev/null"; true' >/dev/null
+	wait $watcher
+	ours alerts.jsonl incident >ours.jsonl
+	[ "$(jq -s length ours.jsonl)" -ge 3 ] || fail "alerts: $(cat ours.jsonl)"
+	[ "$(jq -r '.output_fields."imprint.incident"' ours.jsonl | sort -u | wc -l)" = 1 ] ||
+		fail "more than one incident: $(cat ours.jsonl)"
+	[ "$(jq -s '[.[] | select(.output_fields."imprint.incident.first")] | length' ours.jsonl)" = 1 ] ||
+		fail "$(cat ours.jsonl)"
+	jq -se 'any(.[]; .output_fields."proc.cmdline" == "cat /etc/group")' ours.jsonl >/dev/null ||
+		fail "$(cat ours.jsonl)"
 }
 
 @test "watch: the same workload without drift raises nothing; a container without fingerprint is reported once" {
