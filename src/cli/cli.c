@@ -152,18 +152,13 @@ bool is_image_source(const char *arg)
 int load_fingerprint(const char *arg, const struct source_options *o, struct fingerprint **ret,
 		     struct error *err)
 {
-	_cleanup_(image_freep) struct image *img = NULL;
 	struct fingerprint_options fo = { .excludes = o->excludes,
 					  .n_excludes = o->n_excludes,
 					  .threads = o->threads };
-	int r;
 
 	if (!is_image_source(arg))
 		return fingerprint_read(arg, ret, err);
-	r = image_open(arg, &o->image, &img, err);
-	if (r < 0)
-		return r;
-	return fingerprint_image(img, &fo, ret, err);
+	return fingerprint_source(arg, &o->image, &fo, ret, err);
 }
 
 void check_options_init(struct check_options *o, const char *audit_default,

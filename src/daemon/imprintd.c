@@ -229,18 +229,13 @@ static int image_table(const char *storage_root, const char *image_id,
 		       const struct fingerprint_options *fo, struct fingerprint **ret)
 {
 	struct image_options io = { .storage_root = storage_root };
-	_cleanup_(image_freep) struct image *img = NULL;
 	_cleanup_free_ char *source = NULL;
 	struct error err = { 0 };
-	int r;
 
 	if (!image_id || strncmp(image_id, "sha256:", 7) != 0)
 		return -ENOENT;
 	source = strdup_printf("containers-storage:%s", image_id + 7);
-	if (!source)
-		return -ENOMEM;
-	r = image_open(source, &io, &img, &err);
-	return r < 0 ? r : fingerprint_image(img, fo, ret, &err);
+	return source ? fingerprint_source(source, &io, fo, ret, &err) : -ENOMEM;
 }
 
 static bool protect_container(struct observers *ob, const struct store *store, json_t *req,

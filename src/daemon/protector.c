@@ -241,10 +241,8 @@ static int load_table(const struct pc *c, const char *rootfs, struct fingerprint
 		      struct error *err)
 {
 	struct image_options io = { .storage_root = c->storage_root };
-	_cleanup_(image_freep) struct image *img = NULL;
 	_cleanup_free_ char *source = NULL;
 	struct fingerprint_options fo;
-	int r;
 
 	if (rootfs)
 		source = strdup_printf("dir:%s", rootfs);
@@ -255,8 +253,7 @@ static int load_table(const struct pc *c, const char *rootfs, struct fingerprint
 	if (!source)
 		return -ENOMEM;
 	fingerprint_options_default(&fo);
-	r = image_open(source, &io, &img, err);
-	return r < 0 ? r : fingerprint_image(img, &fo, ret, err);
+	return fingerprint_source(source, &io, &fo, ret, err);
 }
 
 /* The guard is opened when the first container needs it (or pins exist at start) and

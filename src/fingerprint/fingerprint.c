@@ -241,3 +241,13 @@ out:
 		error_set(err, r, "%s", strerror(-r));
 	return r;
 }
+
+int fingerprint_source(const char *source, const struct image_options *io,
+		       const struct fingerprint_options *opts, struct fingerprint **ret,
+		       struct error *err)
+{
+	_cleanup_(image_freep) struct image *img = NULL;
+	int r = image_open(source, io, &img, err);
+
+	return r < 0 ? r : fingerprint_image(img, opts, ret, err);
+}

@@ -66,6 +66,10 @@ void fingerprint_options_default(struct fingerprint_options *o);
 
 int fingerprint_image(struct image *img, const struct fingerprint_options *opts,
 		      struct fingerprint **ret, struct error *err);
+/* Open source (an image source, as image_open() takes it) and fingerprint it. */
+int fingerprint_source(const char *source, const struct image_options *io,
+		       const struct fingerprint_options *opts, struct fingerprint **ret,
+		       struct error *err);
 struct fingerprint *fingerprint_free(struct fingerprint *fp);
 /* A deep copy (the root table, the layers' digests and kept tables). */
 int fingerprint_copy(const struct fingerprint *fp, struct fingerprint **ret);
