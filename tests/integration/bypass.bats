@@ -210,29 +210,6 @@ start_protect() {
 	protect_start --mode "$mode" --allow-exec /h/probe --allow-exec /h/mapper "$@"
 }
 
-# alerts: rule decision layer target reason, one per line, for everything but the start line
-# and plain allows (printed after the protect process wrote them out). -R and fromjson?: protect
-# may be in the middle of a line.
-alerts() {
-	sleep 0.5
-	jq -R -r 'fromjson? | select(.rule != "protect_started" and .decision != "allow") |
-		[.rule, .decision, .output_fields["evt.layer"],
-		 (.output_fields["fd.name"] // .output_fields["fd.sip.name"]),
-		 .output_fields["evt.reason"]] | join(" ")' out.json
-}
-
-assert_alert() {
-	local a
-	a=$(alerts)
-	grep -qxF -- "$1" <<<"$a" || fail "no alert '$1' in:" "$a" "stderr:" "$(cat err.txt)"
-}
-
-assert_no_alerts() {
-	local a
-	a=$(alerts)
-	[ -z "$a" ] || fail "expected no alerts, got:" "$a"
-}
-
 # assert_killed SCRIPT: the script's last command was killed before it printed anything.
 assert_killed() {
 	cexec "$1; echo rc=\$?"

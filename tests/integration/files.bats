@@ -46,18 +46,6 @@ alerts() {
 		 (.output | capture("\\((?<sc>[a-z0-9]+)\\)").sc)] | join(" ")' out.json
 }
 
-assert_alert() {
-	local a
-	a=$(alerts)
-	grep -qxF -- "$1" <<<"$a" || fail "no alert '$1' in:" "$a" "stderr:" "$(cat err.txt)"
-}
-
-assert_no_alerts() {
-	local a
-	a=$(alerts)
-	[ -z "$a" ] || fail "expected no file alerts, got:" "$a"
-}
-
 # read_only_mounts: the container's mount points that are read-only bind mounts of ours.
 read_only_mounts() {
 	awk '{ for (i = 7; $i != "-"; i++); }

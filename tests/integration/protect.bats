@@ -54,29 +54,6 @@ container_cgroup() {
 	echo "/sys/fs/cgroup/unified$(sed -n 's/^0:://p' "/proc/$pid/cgroup")"
 }
 
-# alerts: rule decision layer target reason, one per line, for everything but the start line
-# and plain allows (printed after the protect process wrote them out). -R and fromjson?: protect
-# may be in the middle of a line.
-alerts() {
-	sleep 0.5
-	jq -R -r 'fromjson? | select(.rule != "protect_started" and .decision != "allow") |
-		[.rule, .decision, .output_fields["evt.layer"],
-		 (.output_fields["fd.name"] // .output_fields["fd.sip.name"]),
-		 .output_fields["evt.reason"]] | join(" ")' out.json
-}
-
-assert_alert() {
-	local a
-	a=$(alerts)
-	grep -qxF -- "$1" <<<"$a" || fail "no alert '$1' in:" "$a" "stderr:" "$(cat err.txt)"
-}
-
-assert_no_alerts() {
-	local a
-	a=$(alerts)
-	[ -z "$a" ] || fail "expected no alerts, got:" "$a"
-}
-
 @test "protect: says which layers are active, BPF-LSM probed" {
 	start_protect enforce
 	grep -q 'fanotify exec (FAN_OPEN_EXEC_PERM on [1-9][0-9]* mounts)' err.txt || fail "$(cat err.txt)"

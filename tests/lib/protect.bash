@@ -109,3 +109,27 @@ build_probe() {
 	C
 	gcc -static -O2 -o "$1/probe" "$BATS_FILE_TMPDIR/probe.c"
 }
+
+# alerts: rule decision layer target reason, one per line, for everything but the start line
+# and plain allows (printed after the protect process wrote them out). -R and fromjson?: protect
+# may be in the middle of a line. A file that reports other fields defines its own alerts();
+# assert_alert LINE and assert_no_alerts judge whatever alerts() prints.
+alerts() {
+	sleep 0.5
+	jq -R -r 'fromjson? | select(.rule != "protect_started" and .decision != "allow") |
+		[.rule, .decision, .output_fields["evt.layer"],
+		 (.output_fields["fd.name"] // .output_fields["fd.sip.name"]),
+		 .output_fields["evt.reason"]] | join(" ")' out.json
+}
+
+assert_alert() {
+	local a
+	a=$(alerts)
+	grep -qxF -- "$1" <<<"$a" || fail "no alert '$1' in:" "$a" "stderr:" "$(cat err.txt)"
+}
+
+assert_no_alerts() {
+	local a
+	a=$(alerts)
+	[ -z "$a" ] || fail "expected no alerts, got:" "$a"
+}
